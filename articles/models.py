@@ -1,0 +1,233 @@
+"""Articles, their immutable revisions and references, and the review lifecycle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class ArticleState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# States in which the content may be edited (a PATCH makes a new revision).
+EDITABLE_STATES = (ArticleState.DRAFT, ArticleState.CHANGES_REQUESTED)
+
+
+class PublicationPolicy(models.TextChoices):
+    AFTER_APPROVAL = "after_approval", "Publish after approval"
+    IMMEDIATE = "immediate", "Publish immediately, marked pending review"
+
+
+def can_manage_article(article: Article, user) -> bool:
+    """Return True if the user may submit, revise or withdraw this article (its author, or an editor)."""
+    if not user.is_active:
+        return False
+    if user.has_perm("articles.edit_any_article"):
+        return True
+    return article.created_by_id == user.pk and user.has_perm("articles.change_article")
+
+
+def can_start_review(article: Article, user) -> bool:
+    return user.is_active and user.has_perm("articles.start_review")
+
+
+def can_decide(article: Article, user) -> bool:
+    """Role-level right to take a board decision; never on one's own article.
+
+    Whether the member is assigned, declared, unconflicted and in date is checked by
+    the decision service, which knows about assignments.
+    """
+    return user.is_active and user.has_perm("articles.decide_article") and article.created_by_id != user.pk
+
+
+class Article(ConcurrentTransitionMixin, models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    topic = models.SlugField(max_length=80, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_articles"
+    )
+    state = FSMField(default=ArticleState.DRAFT, choices=ArticleState.choices, protected=True, db_index=True)
+    current_revision = models.ForeignKey(
+        "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    quorum = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    required_specialties = models.JSONField(default=list, blank=True)
+    publication_policy = models.CharField(
+        max_length=20, choices=PublicationPolicy.choices, default=PublicationPolicy.AFTER_APPROVAL
+    )
+    plain_language_summary = models.TextField(blank=True)
+    # Set on the first submission; board members may see the article from then on.
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [
+            ("view_any_article", "Can see every article"),
+            ("edit_any_article", "Can edit, submit, revise and withdraw any article"),
+            ("start_review", "Can start the board review of a submitted article"),
+            ("decide_article", "Can record a signed board decision"),
+            ("publish_article", "Can publish and retract versions"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quorum__gte=1) & models.Q(quorum__lte=10), name="article_quorum_1_to_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def title(self) -> str:
+        return self.current_revision.title if self.current_revision_id else ""
+
+    # Transition bodies only move the state; the services in `editorial` check the
+    # object-level rules, save, audit and queue work in one transaction.
+
+    @transition(field=state, source=ArticleState.DRAFT, target=ArticleState.SUBMITTED, permission=can_manage_article)
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=ArticleState.SUBMITTED, target=ArticleState.UNDER_REVIEW, permission=can_start_review
+    )
+    def start_review(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.CHANGES_REQUESTED, permission=can_decide
+    )
+    def request_changes(self) -> None:
+        pass
+
+    @transition(field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.APPROVED, permission=can_decide)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.REJECTED, permission=can_decide)
+    def reject(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[ArticleState.CHANGES_REQUESTED, ArticleState.APPROVED],
+        target=ArticleState.DRAFT,
+        permission=can_manage_article,
+    )
+    def revise(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[
+            ArticleState.DRAFT,
+            ArticleState.SUBMITTED,
+            ArticleState.UNDER_REVIEW,
+            ArticleState.CHANGES_REQUESTED,
+        ],
+        target=ArticleState.WITHDRAWN,
+        permission=can_manage_article,
+    )
+    def withdraw(self) -> None:
+        pass
+
+
+TRANSITION_NAMES = ("submit", "start_review", "request_changes", "approve", "reject", "withdraw", "revise")
+DECISION_TRANSITIONS = ("request_changes", "approve", "reject")
+
+
+class ImmutableModel(models.Model):
+    """A record that is written once: saving an existing row or deleting it is refused."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError(f"{type(self).__name__} is immutable; make a new one instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} is a record and cannot be deleted")
+
+
+class Revision(ImmutableModel):
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    body = models.TextField()
+    # Plain text of the rendered body; annotation positions count in it, so it is
+    # frozen with the revision rather than recomputed by a later renderer.
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    change_summary = models.CharField(max_length=1000, blank=True)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["article", "number"], name="revision_number_per_article")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} r{self.number}"
+
+
+class ReferenceKind(models.TextChoices):
+    GUIDELINE = "guideline", "Guideline"
+    RESEARCH = "research", "Research"
+
+
+class Reference(ImmutableModel):
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="references")
+    number = models.PositiveIntegerField(help_text="The n of the [n] citation marker.")
+    kind = models.CharField(max_length=20, choices=ReferenceKind.choices)
+    citation = models.TextField()
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    doi = models.CharField(max_length=255, blank=True)
+    pmid = models.CharField(max_length=20, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["revision_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["revision", "number"], name="reference_number_per_revision")]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.citation[:60]}"
+
+    def as_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "kind": self.kind,
+            "citation": self.citation,
+            "year": self.year,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "url": self.url,
+        }
+
+
+def content_hash(title: str, body: str, references: list[dict]) -> str:
+    """SHA-256 of a revision's content in canonical JSON; a signature is bound to it."""
+    canonical = json.dumps(
+        {"title": title, "body": body, "references": references},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,47 @@
+"""The /api/v1/ routes."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import AnonRateThrottle
+
+from . import audit_views, views
+
+
+class LoginThrottle(AnonRateThrottle):
+    rate = "20/min"
+
+
+class TokenView(ObtainAuthToken):
+    throttle_classes = [LoginThrottle]
+
+
+article = "articles/<int:article_id>/"
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("articles/", views.ArticleListCreate.as_view(), name="api-articles"),
+    path(article, views.ArticleDetail.as_view(), name="api-article"),
+    path(article + "revisions/", views.RevisionList.as_view(), name="api-revisions"),
+    path(article + "revisions/<int:number>/", views.RevisionDetail.as_view(), name="api-revision"),
+    path(article + "revisions/<int:a>/diff/<int:b>/", views.RevisionDiff.as_view(), name="api-revision-diff"),
+    path(article + "transitions/", views.TransitionList.as_view(), name="api-transitions"),
+    path(article + "transitions/<str:name>/", views.TransitionTake.as_view(), name="api-transition"),
+    path(article + "assignments/", views.AssignmentListCreate.as_view(), name="api-assignments"),
+    path(article + "assignments/suggestions/", views.AssignmentSuggestions.as_view(), name="api-suggestions"),
+    path(
+        article + "assignments/<int:assignment_id>/accept/",
+        views.AssignmentRespond.as_view(accept=True),
+        name="api-assignment-accept",
+    ),
+    path(
+        article + "assignments/<int:assignment_id>/decline/",
+        views.AssignmentRespond.as_view(accept=False),
+        name="api-assignment-decline",
+    ),
+    path(article + "conflicts/", views.ConflictListCreate.as_view(), name="api-conflicts"),
+    path(article + "history/", audit_views.ArticleHistory.as_view(), name="api-history"),
+    path("audit/events/", audit_views.AuditEventList.as_view(), name="api-audit-events"),
+    path("audit/verify/", audit_views.AuditVerify.as_view(), name="api-audit-verify"),
+]

@@ -1,0 +1,48 @@
+"""Errors the services raise; the API turns each into API.md's `{"detail", "code"}` body."""
+
+from __future__ import annotations
+
+
+class EditorialError(Exception):
+    status_code = 400
+    default_code = "invalid"
+
+    def __init__(self, detail: str, code: str | None = None, **extra) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or self.default_code
+        self.extra = extra
+
+
+class InvalidInput(EditorialError):
+    """400: the input is malformed; `errors` maps fields to messages."""
+
+    status_code = 400
+    default_code = "invalid"
+
+    def __init__(self, detail: str, code: str | None = None, errors: dict | None = None, **extra) -> None:
+        if errors:
+            extra["errors"] = errors
+        super().__init__(detail, code, **extra)
+
+
+class Forbidden(EditorialError):
+    status_code = 403
+    default_code = "permission_denied"
+
+
+class NotFound(EditorialError):
+    status_code = 404
+    default_code = "not_found"
+
+
+class StateConflict(EditorialError):
+    """409: not allowed in the object's current state, or a concurrent change won."""
+
+    status_code = 409
+    default_code = "invalid_transition"
+
+
+class TooLarge(EditorialError):
+    status_code = 413
+    default_code = "too_large"

@@ -1,0 +1,247 @@
+"""The review lifecycle: submit, start review, signed board decisions, revise, withdraw."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState
+from articles.rendering import check_citations, render_body
+from editorial.audit import record_event
+from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
+from reviewers.models import Assignment, ConflictDeclaration, Decision, Verdict
+from reviewers.selectors import board_profile, declaration_in_force, quorum_status
+
+from .common import lock_article, require_reason
+
+VERDICT_FOR = {"approve": Verdict.APPROVE, "request_changes": Verdict.REQUEST_CHANGES, "reject": Verdict.REJECT}
+ROLE_SENTENCES = {
+    "submit": "Only the article's author or an editor can submit it.",
+    "start_review": "Only an editor can start the review.",
+    "withdraw": "Only the article's author or an editor can withdraw it.",
+    "revise": "Only the article's author or an editor can revise it.",
+}
+
+
+def _state_sentence(article: Article, name: str) -> str:
+    return f"Cannot {name.replace('_', ' ')} an article that is {article.get_state_display().lower()}."
+
+
+def _check_role_and_state(article: Article, name: str, actor) -> None:
+    """The FSM's permission (403), then its source state (409)."""
+    if not _has_role(article, name, actor):
+        raise Forbidden(ROLE_SENTENCES.get(name, "You may not do that."))
+    if not can_proceed(getattr(article, name)):
+        raise StateConflict(_state_sentence(article, name))
+
+
+def _has_role(article: Article, name: str, actor) -> bool:
+    # The transition's permission, whatever the state: django-fsm's has_transition_perm() is False
+    # in a wrong state too, and the answer there must be 409, not 403.
+    meta = getattr(article, name)._django_fsm
+    return any(t.has_perm(article, actor) for t in meta.transitions.values())
+
+
+def _check_decider(article: Article, actor) -> Assignment:
+    """403s for a board decision: role, own article, assignment, profile, credentials."""
+    if not actor.has_perm("articles.decide_article"):
+        raise Forbidden("Only board members can record decisions.")
+    if article.created_by_id == actor.pk:
+        raise Forbidden("A board member cannot decide on an article they wrote.", "own_article")
+    assignment = Assignment.objects.filter(article=article, reviewer=actor).first()
+    if assignment is None or not assignment.is_active:
+        raise Forbidden("You are not assigned to review this article.", "not_assigned")
+    profile = board_profile(actor)
+    if profile is None or not profile.active:
+        raise Forbidden("Your board membership is not active.", "not_assigned")
+    if not profile.credentials_valid():
+        raise Forbidden(
+            f"Your credentials expired on {profile.credentials_valid_until:%Y-%m-%d}; they must be renewed "
+            "before you can decide.",
+            "credentials_expired",
+        )
+    return assignment
+
+
+def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclaration:
+    """409s for a board decision: state, conflict declaration, a decision already on this revision."""
+    if not can_proceed(getattr(article, name)):
+        raise StateConflict(_state_sentence(article, name))
+    declaration = declaration_in_force(article, actor)
+    if declaration is None:
+        raise StateConflict(
+            "Declare your conflicts of interest for this article before deciding.", "coi_declaration_required"
+        )
+    if declaration.has_conflict:
+        raise StateConflict("You declared a conflict of interest on this article.", "conflict_of_interest")
+    if Decision.objects.filter(revision_id=article.current_revision_id, reviewer=actor).exists():
+        raise StateConflict(
+            f"You already decided on revision {article.current_revision.number}.", "already_decided"
+        )
+    return declaration
+
+
+def check_transition(article: Article, name: str, actor) -> None:
+    """Raise the error taking `name` now would give, leaving out the signature; return if it may be taken."""
+    if name in DECISION_TRANSITIONS:
+        _check_decider(article, actor)
+        _check_decision_state(article, name, actor)
+        return
+    _check_role_and_state(article, name, actor)
+    if name == "start_review" and not article.assignments.exclude(status="declined").exists():
+        raise StateConflict("Assign at least one board member before starting the review.", "no_reviewers")
+
+
+def available_transitions(article: Article, actor) -> list[dict]:
+    """The transitions this user may take now, conditions included."""
+    available = []
+    for name in TRANSITION_NAMES:
+        try:
+            check_transition(article, name, actor)
+        except EditorialError:
+            continue
+        target = getattr(article, name)._django_fsm.get_transition(article.state).target
+        available.append({"name": name, "target": target})
+    return available
+
+
+def take_transition(article: Article, name: str, *, actor, comment: str = "", password: str | None = None) -> Article:
+    """Dispatch a transition by name, as the API and admin take them."""
+    if name not in TRANSITION_NAMES:
+        raise NotFound(f"There is no transition called {name!r}.", "unknown_transition")
+    if name in DECISION_TRANSITIONS:
+        return record_decision(article, verdict=VERDICT_FOR[name], actor=actor, comment=comment, password=password)
+    return {
+        "submit": submit_article,
+        "start_review": start_review,
+        "withdraw": withdraw_article,
+        "revise": revise_article,
+    }[name](article, actor=actor, comment=comment)
+
+
+def _apply(article: Article, name: str, *, actor, comment: str = "", extra_after: dict | None = None) -> Article:
+    before = article.state
+    getattr(article, name)()
+    article.save()
+    record_event(
+        f"article.{name}",
+        actor=actor,
+        obj=article,
+        article_id=article.pk,
+        before={"state": before},
+        after={"state": article.state, "revision": article.current_revision.number, **(extra_after or {})},
+        reason=comment,
+    )
+    return article
+
+
+@transaction.atomic(durable=True)
+def submit_article(article: Article, *, actor, comment: str = "") -> Article:
+    article = lock_article(article)
+    _check_role_and_state(article, "submit", actor)
+    revision = article.current_revision
+    report = check_citations(render_body(revision.body).citations, [r.number for r in revision.references.all()])
+    if not report.complete:
+        raise StateConflict(report.sentence(), "citations_incomplete", missing=report.missing, uncited=report.uncited)
+    if article.first_submitted_at is None:
+        article.first_submitted_at = timezone.now()
+    return _apply(article, "submit", actor=actor, comment=comment)
+
+
+@transaction.atomic(durable=True)
+def start_review(article: Article, *, actor, comment: str = "") -> Article:
+    article = lock_article(article)
+    check_transition(article, "start_review", actor)
+    return _apply(article, "start_review", actor=actor, comment=comment)
+
+
+@transaction.atomic(durable=True)
+def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
+    article = lock_article(article)
+    _check_role_and_state(article, "withdraw", actor)
+    reason = require_reason(comment, "withdraw an article")
+    return _apply(article, "withdraw", actor=actor, comment=reason)
+
+
+@transaction.atomic(durable=True)
+def revise_article(article: Article, *, actor, comment: str = "") -> Article:
+    article = lock_article(article)
+    _check_role_and_state(article, "revise", actor)
+    return _apply(article, "revise", actor=actor, comment=comment)
+
+
+def record_decision(article: Article, *, verdict: str, actor, comment: str = "", password: str | None = None) -> Article:
+    """A board member's signed decision on the current revision; it may move the article.
+
+    A wrong password is refused, and only the failed attempt is recorded (in the audit trail).
+    """
+    failure: EditorialError | None = None
+    with transaction.atomic(durable=True):
+        article = lock_article(article)
+        name = {v: k for k, v in VERDICT_FOR.items()}[verdict]
+        assignment = _check_decider(article, actor)
+        if not password:
+            raise InvalidInput(
+                "Your password is required to sign this decision.", errors={"password": ["This field is required."]}
+            )
+        if verdict == Verdict.REJECT:
+            comment = require_reason(comment, "reject an article")
+        if not actor.check_password(password):
+            record_event(
+                "decision.signature_failed",
+                actor=actor,
+                obj=article,
+                article_id=article.pk,
+                after={"verdict": verdict, "revision": article.current_revision.number},
+            )
+            failure = Forbidden("The password did not match; nothing was signed.", "signature_failed")
+        else:
+            return _record_signed_decision(article, name, verdict, actor, comment, assignment)
+    raise failure
+
+
+def _record_signed_decision(
+    article: Article, name: str, verdict: str, actor, comment: str, assignment: Assignment
+) -> Article:
+    declaration = _check_decision_state(article, name, actor)
+    profile = board_profile(actor)
+    revision = article.current_revision
+    decision = Decision.objects.create(
+        article=article,
+        revision=revision,
+        reviewer=actor,
+        assignment=assignment,
+        conflict_declaration=declaration,
+        verdict=verdict,
+        comment=comment,
+        signed_name=profile.display_name,
+        signed_at=timezone.now(),
+        meaning=Verdict(verdict).label,
+        revision_hash=revision.content_hash,
+        specialties=list(profile.specialties),
+    )
+    record_event(
+        f"decision.{verdict}",
+        actor=actor,
+        obj=decision,
+        article_id=article.pk,
+        after={
+            "verdict": verdict,
+            "revision": revision.number,
+            "revision_hash": revision.content_hash,
+            "signed_name": decision.signed_name,
+            "signed_at": decision.signed_at.isoformat(),
+            "meaning": decision.meaning,
+            "conflict_declaration": declaration.pk,
+        },
+        reason=comment,
+    )
+    if verdict == Verdict.APPROVE:
+        status = quorum_status(article)
+        if status.met:
+            _apply(article, "approve", actor=actor,
+                   extra_after={"approvals": status.count, "approvers": [d.signed_name for d in status.approvals]})  # fmt: skip
+    else:
+        _apply(article, name, actor=actor, comment=comment)
+    return article

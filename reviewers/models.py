@@ -1,0 +1,112 @@
+"""The Medical Advisory Board: member profiles, conflict declarations, assignments and signed decisions."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from articles.models import Article, ImmutableModel, Revision
+
+
+class BoardMember(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="board_profile")
+    display_name = models.CharField(max_length=200, help_text='Name with credentials, e.g. "Jane Roe, MD".')
+    specialties = models.JSONField(default=list, blank=True)
+    credentials_valid_until = models.DateField(null=True, blank=True, help_text="Empty: no expiry on file.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def credentials_valid(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.now().date()
+        return self.credentials_valid_until is None or self.credentials_valid_until >= on
+
+
+class ConflictDeclaration(ImmutableModel):
+    """A member's conflict-of-interest declaration for an article; the newest one is in force."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="conflict_declarations")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conflict_declarations")
+    has_conflict = models.BooleanField()
+    statement = models.TextField(blank=True)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["article_id", "member_id", "declared_at", "id"]
+        indexes = [models.Index(fields=["article", "member", "-declared_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} on {self.article_id}: {'conflict' if self.has_conflict else 'none'}"
+
+
+class AssignmentStatus(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class Assignment(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    due = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["article_id", "assigned_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["article", "reviewer"], name="one_assignment_per_reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} reviews {self.article_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != AssignmentStatus.DECLINED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.now().date()
+
+
+class Verdict(models.TextChoices):
+    APPROVE = "approve", "Approved for medical accuracy"
+    REQUEST_CHANGES = "request_changes", "Changes requested"
+    REJECT = "reject", "Rejected"
+
+
+class Decision(ImmutableModel):
+    """A board member's signed decision on one revision (21 CFR 11.50: printed name, time, meaning)."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="decisions")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="decisions")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="decisions")
+    conflict_declaration = models.ForeignKey(ConflictDeclaration, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    comment = models.TextField(blank=True)
+    signed_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField()
+    meaning = models.CharField(max_length=100)
+    # The signature is bound to the exact content it signed (21 CFR 11.70).
+    revision_hash = models.CharField(max_length=64)
+    specialties = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["revision", "reviewer"], name="one_decision_per_revision")]
+
+    def __str__(self) -> str:
+        return self.signature_line
+
+    @property
+    def signature_line(self) -> str:
+        return f"{self.signed_name}, {self.signed_at:%Y-%m-%d %H:%M:%S} UTC, {self.meaning}"

@@ -1,0 +1,138 @@
+"""Reads about the board: declarations in force, valid approvals, quorum, reviewer suggestions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from articles.models import Article
+
+from .models import AssignmentStatus, BoardMember, ConflictDeclaration, Decision, Verdict
+
+
+def declaration_in_force(article: Article, member) -> ConflictDeclaration | None:
+    return (
+        ConflictDeclaration.objects.filter(article=article, member=member).order_by("-declared_at", "-id").first()
+    )
+
+
+def declarations_in_force(article: Article, member_ids) -> dict[int, ConflictDeclaration]:
+    latest: dict[int, ConflictDeclaration] = {}
+    for declaration in ConflictDeclaration.objects.filter(article=article, member_id__in=member_ids).order_by(
+        "member_id", "-declared_at", "-id"
+    ):
+        latest.setdefault(declaration.member_id, declaration)
+    return latest
+
+
+def board_profile(user) -> BoardMember | None:
+    try:
+        return user.board_profile
+    except BoardMember.DoesNotExist:
+        return None
+
+
+@dataclass
+class QuorumStatus:
+    quorum: int
+    approvals: list[Decision]
+    required_specialties: list[str]
+    covered_specialties: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.approvals)
+
+    @property
+    def missing_specialties(self) -> list[str]:
+        return [s for s in self.required_specialties if s not in self.covered_specialties]
+
+    @property
+    def met(self) -> bool:
+        return self.count >= self.quorum and not self.missing_specialties
+
+
+def valid_approvals(article: Article) -> list[Decision]:
+    """Approvals on the current revision by members still assigned, declared unconflicted, in date."""
+    decisions = list(
+        Decision.objects.filter(
+            article=article, revision_id=article.current_revision_id, verdict=Verdict.APPROVE
+        ).select_related("assignment", "reviewer__board_profile")
+    )
+    declarations = declarations_in_force(article, [d.reviewer_id for d in decisions])
+    today = timezone.now().date()
+    valid = []
+    for decision in decisions:
+        profile = board_profile(decision.reviewer)
+        declaration = declarations.get(decision.reviewer_id)
+        if (
+            decision.assignment.is_active
+            and profile is not None
+            and profile.active
+            and profile.credentials_valid(today)
+            and declaration is not None
+            and not declaration.has_conflict
+        ):
+            valid.append(decision)
+    return valid
+
+
+def quorum_status(article: Article) -> QuorumStatus:
+    approvals = valid_approvals(article)
+    covered = sorted({s for d in approvals for s in board_profile(d.reviewer).specialties})
+    return QuorumStatus(
+        quorum=article.quorum,
+        approvals=approvals,
+        required_specialties=list(article.required_specialties or []),
+        covered_specialties=covered,
+    )
+
+
+def suggested_reviewers(article: Article, limit: int = 10) -> list[dict]:
+    """Active, in-date board members who may review: matching specialty first, then the lightest load.
+
+    Never the author, never a member who declared a conflict on this article, never one already assigned.
+    """
+    wanted = set(article.required_specialties or []) | ({article.topic} if article.topic else set())
+    conflicted = {
+        member_id
+        for member_id, declaration in declarations_in_force(
+            article, ConflictDeclaration.objects.filter(article=article).values("member_id")
+        ).items()
+        if declaration.has_conflict
+    }
+    today = timezone.now().date()
+    open_states = ["submitted", "under_review", "changes_requested", "draft"]
+    members = (
+        BoardMember.objects.filter(active=True, user__is_active=True)
+        .filter(Q(credentials_valid_until__isnull=True) | Q(credentials_valid_until__gte=today))
+        .exclude(user_id=article.created_by_id)
+        .exclude(user_id__in=conflicted)
+        .exclude(user__assignments__article=article)
+        .select_related("user")
+        .annotate(
+            load=Count(
+                "user__assignments",
+                filter=~Q(user__assignments__status=AssignmentStatus.DECLINED)
+                & Q(user__assignments__article__state__in=open_states),
+            )
+        )
+    )
+    ranked = sorted(members, key=lambda m: (-len(wanted & set(m.specialties)), m.load, m.display_name))
+    return [
+        {
+            "username": m.user.username,
+            "name": m.display_name,
+            "specialties": m.specialties,
+            "matching_specialties": sorted(wanted & set(m.specialties)),
+            "open_assignments": m.load,
+        }
+        for m in ranked[:limit]
+    ]
+
+
+def board_users():
+    return get_user_model().objects.filter(board_profile__isnull=False)

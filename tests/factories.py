@@ -1,0 +1,91 @@
+"""Factories for users of each role and for articles in any state, built through the services."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from articles.models import Article, ArticleState
+from editorial.roles import ROLE_GROUPS
+from editorial.services import articles as article_services
+from editorial.services import assignments as assignment_services
+from editorial.services import workflow
+from reviewers.models import BoardMember
+
+PASSWORD = "correct horse battery"
+
+BODY = "## From the Guidelines\n\nStatins lower LDL cholesterol [1].\n\n## From the Research\n\nA trial found fewer events [2]."
+REFERENCES = [
+    {"kind": "guideline", "citation": "ESC/EAS Guidelines for the management of dyslipidaemias", "year": 2019},
+    {"kind": "research", "citation": "Trial of statins in primary prevention", "year": 2016, "pmid": "12345"},
+]
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=ROLE_GROUPS[extracted]))
+        self.save()
+
+
+class BoardMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BoardMember
+
+    user = factory.SubFactory(UserFactory, role="board")
+    display_name = factory.LazyAttribute(lambda m: f"{m.user.first_name} {m.user.last_name}, MD")
+    specialties = factory.LazyFunction(lambda: ["cardiology"])
+    credentials_valid_until = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
+
+
+def make_user(role: str, **kwargs):
+    if role == "board":
+        return BoardMemberFactory(**{f"user__{k}": v for k, v in kwargs.items() if k == "username"},
+                                  **{k: v for k, v in kwargs.items() if k != "username"}).user  # fmt: skip
+    return UserFactory(role=role, **kwargs)
+
+
+def make_article(author, **kwargs) -> Article:
+    fields = {"title": "Do statins prevent heart attacks?", "body": BODY, "references": REFERENCES, **kwargs}
+    return article_services.create_article(actor=author, **fields)
+
+
+def reviewed_article(author, editor, reviewers, state: str = ArticleState.UNDER_REVIEW, **kwargs) -> Article:
+    """An article taken through the services up to `state`, with `reviewers` assigned and declared."""
+    article = make_article(author, **kwargs)
+    if state == ArticleState.DRAFT:
+        return article
+    if state == ArticleState.WITHDRAWN:
+        return workflow.withdraw_article(article, actor=author, comment="No longer needed")
+    workflow.submit_article(article, actor=author)
+    for reviewer in reviewers:
+        assignment_services.assign_reviewer(article, actor=editor, reviewer_username=reviewer.username)
+        assignment_services.declare_conflict(article, actor=reviewer, has_conflict=False)
+    if state == ArticleState.SUBMITTED:
+        return Article.objects.get(pk=article.pk)
+    workflow.start_review(article, actor=editor)
+    if state == ArticleState.UNDER_REVIEW:
+        return Article.objects.get(pk=article.pk)
+    first = reviewers[0]
+    verdict = {
+        ArticleState.APPROVED: "approve",
+        ArticleState.CHANGES_REQUESTED: "request_changes",
+        ArticleState.REJECTED: "reject",
+    }[state]
+    workflow.record_decision(article, verdict=verdict, actor=first, comment="Reviewed", password=PASSWORD)
+    article = Article.objects.get(pk=article.pk)
+    assert article.state == state, f"could not bring the article to {state}: it is {article.state}"
+    return article
