@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import GENESIS_HASH, AuditChainHead, AuditEvent
+from .models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, event_hash
 
 
 def actor_display_name(actor) -> str:
@@ -100,22 +100,25 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
         head_hash = head.hash if head else GENESIS_HASH
         expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
         result = None
-        for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
-            if event.seq != expected_seq:
+        rows = AuditEvent.objects.order_by("seq").values(*HASHED_FIELDS, "hash")
+        for event in rows.iterator(chunk_size=batch_size):
+            seq = event["seq"]
+            if seq != expected_seq:
                 # A missing row: the event that should stand at expected_seq is gone.
                 result = VerifyResult(False, checked, expected_seq, "seq_gap")
                 break
-            if event.prev_hash != prev_hash:
-                result = VerifyResult(False, checked, event.seq, "prev_hash_mismatch", expected_hash=prev_hash,
-                                      found_hash=event.prev_hash)  # fmt: skip
+            if event["prev_hash"] != prev_hash:
+                result = VerifyResult(False, checked, seq, "prev_hash_mismatch", expected_hash=prev_hash,
+                                      found_hash=event["prev_hash"])  # fmt: skip
                 break
-            computed = event.compute_hash()
-            if computed != event.hash:
-                result = VerifyResult(False, checked, event.seq, "hash_mismatch", expected_hash=computed,
-                                      found_hash=event.hash)  # fmt: skip
+            stored = event.pop("hash")
+            computed = event_hash(event)
+            if computed != stored:
+                result = VerifyResult(False, checked, seq, "hash_mismatch", expected_hash=computed,
+                                      found_hash=stored)  # fmt: skip
                 break
             checked += 1
-            prev_hash = event.hash
+            prev_hash = stored
             expected_seq += 1
         if result is None:
             last_seq = expected_seq - 1

@@ -17,6 +17,19 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# What the hash covers, as stored columns (attribute names differ for foreign keys).
+HASHED_FIELDS = ("seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id", "article_id",
+                 "before", "after", "reason", "prev_hash")  # fmt: skip
+
+
+def event_hash(fields: dict) -> str:
+    """SHA-256 over a domain tag, the previous hash and the event's canonical JSON."""
+    body = {k: v for k, v in fields.items() if k != "prev_hash"}
+    body["at"] = fields["at"].isoformat(timespec="microseconds")
+    payload = HASH_DOMAIN + fields["prev_hash"].encode() + canonical_json(body).encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
 class AuditEvent(models.Model):
     """One change, written in the same transaction as the change; never updated or deleted.
 
@@ -54,24 +67,8 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only")
 
-    def hashed_fields(self) -> dict:
-        return {
-            "seq": self.seq,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "article_id": self.article_id,
-            "before": self.before,
-            "after": self.after,
-            "reason": self.reason,
-        }
-
     def compute_hash(self) -> str:
-        payload = HASH_DOMAIN + self.prev_hash.encode() + canonical_json(self.hashed_fields()).encode()
-        return hashlib.sha256(payload).hexdigest()
+        return event_hash({name: getattr(self, name) for name in HASHED_FIELDS})
 
 
 class AuditChainHead(models.Model):

@@ -26,6 +26,7 @@ def save_user_with_role(
     specialties: list[str] | None = None,
     credentials_valid_until: datetime.date | None = None,
     email: str = "",
+    staff: bool | None = None,
     actor=None,
 ):
     """Create or update a user; the role replaces any other role the user had."""
@@ -40,13 +41,16 @@ def save_user_with_role(
         validate_password(password, user)
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), errors={"password": error.messages}) from error
-    before = None if created else {"role": _role_of(user), "name": user.get_full_name(), "active": user.is_active}
+    before = None if created else {"role": _role_of(user), "name": user.get_full_name(), "active": user.is_active,
+                                   "staff": user.is_staff}  # fmt: skip
     user.set_password(password)
     if name:
         user.first_name, _, user.last_name = name.partition(" ")
     if email:
         user.email = email
     user.is_active = True
+    if staff is not None:
+        user.is_staff = staff  # may use the read-only admin
     user.save()
     user.groups.remove(*Group.objects.filter(name__in=ROLE_GROUPS.values()))
     user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
@@ -63,7 +67,7 @@ def save_user_with_role(
     elif profile is not None:
         profile.active = False  # a former board member keeps the record of their decisions
         profile.save(update_fields=["active"])
-    after = {"role": role, "name": name or user.get_full_name(), "active": True}
+    after = {"role": role, "name": name or user.get_full_name(), "active": True, "staff": user.is_staff}
     if role == "board":
         after["specialties"] = profile.specialties
         after["credentials_valid_until"] = (
