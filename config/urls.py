@@ -5,8 +5,10 @@ from django.urls import include, path
 from django.views import defaults
 
 from editorial.api import errors
+from editorial.views import HomeView
 
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
     path("api/v1/", include("editorial.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django_fsm.admin import FSMAdminMixin
 
 from articles.models import Article, Reference, Revision
@@ -63,6 +65,7 @@ class RevisionReferences(admin.TabularInline):
     model = Reference
     extra = 0
     can_delete = False
+    readonly_fields = [f.name for f in Reference._meta.fields]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -101,3 +104,9 @@ class DecisionAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["seq", "at", "actor_name", "action", "object_type", "object_id", "article_id"]
     list_filter = ["action"]
+
+
+# Roles change only through `manage.py add_user`, which writes an audit event; the stock user and
+# group admin would change permissions without one.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)

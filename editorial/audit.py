@@ -123,7 +123,8 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
         if result is None:
             last_seq = expected_seq - 1
             if last_seq > head_seq:
-                result = VerifyResult(False, checked, head_seq + 1, "beyond_head")
+                # Events past the head are not part of the chain: only those up to the head count as checked.
+                result = VerifyResult(False, head_seq, head_seq + 1, "beyond_head")
             elif last_seq < head_seq:
                 result = VerifyResult(False, checked, last_seq + 1, "truncated")
             elif head_hash != prev_hash:

@@ -10,14 +10,14 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from articles.diff import diff_revisions
-from articles.models import TRANSITION_NAMES, Article, ArticleState, Reference, Revision
+from articles.models import TRANSITION_NAMES, Article, ArticleState, Reference, Revision, can_manage_article
 from articles.selectors import visible_articles
 from editorial.exceptions import Forbidden, InvalidInput, NotFound
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
 from editorial.services import workflow
 from reviewers.models import Assignment, AssignmentStatus, Decision
-from reviewers.selectors import declarations_in_force, quorum_status, suggested_reviewers
+from reviewers.selectors import board_profile, declarations_in_force, quorum_status, suggested_reviewers
 
 from . import serializers as s
 from .base import EditorialAPIView
@@ -61,6 +61,8 @@ class ArticleListCreate(EditorialAPIView, ListAPIView):
 
     @extend_schema(request=s.ArticleCreateInput, responses={201: s.ArticleOutput})
     def post(self, request):
+        if not request.user.has_perm("articles.add_article"):  # 403 before 400 (API.md)
+            raise Forbidden("Only authors and editors can create articles.")
         data = s.ArticleCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         article = article_services.create_article(actor=request.user, **data.validated_data)
@@ -75,6 +77,8 @@ class ArticleDetail(EditorialAPIView):
     @extend_schema(request=s.ArticleEditInput, responses=s.ArticleOutput)
     def patch(self, request, article_id: int):
         article = self.get_article(article_id)
+        if not can_manage_article(article, request.user):  # 403 before 400 (API.md)
+            raise Forbidden("Only the article's author or an editor can edit it.")
         data = s.ArticleEditInput(data=request.data)
         data.is_valid(raise_exception=True)
         article = article_services.edit_article(article, actor=request.user, **data.validated_data)
@@ -159,6 +163,8 @@ class AssignmentListCreate(EditorialAPIView, ListAPIView):
     @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput})
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
+        if not request.user.has_perm("reviewers.add_assignment"):  # 403 before 400 (API.md)
+            raise Forbidden("Only editors can assign reviewers.")
         data = s.AssignmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = assignment_services.assign_reviewer(
@@ -206,6 +212,8 @@ class ConflictListCreate(EditorialAPIView, ListAPIView):
     @extend_schema(request=s.ConflictInput, responses={201: s.ConflictOutput})
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
+        if not request.user.has_perm("reviewers.add_conflictdeclaration") or board_profile(request.user) is None:
+            raise Forbidden("Only board members declare conflicts of interest.")  # 403 before 400 (API.md)
         data = s.ConflictInput(data=request.data)
         data.is_valid(raise_exception=True)
         declaration = assignment_services.declare_conflict(article, actor=request.user, **data.validated_data)

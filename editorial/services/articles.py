@@ -55,7 +55,7 @@ def _make_revision(article: Article, *, number: int, author, title: str, body: s
     return revision
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def create_article(
     *,
     actor,
@@ -108,7 +108,7 @@ def create_article(
     return article
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def edit_article(
     article: Article,
     *,

@@ -32,7 +32,7 @@ def _assignment_snapshot(assignment: Assignment) -> dict:
     }
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: datetime.date | None = None) -> Assignment:
     """An editor assigns a board member, who is never the author and never a declared-conflicted member."""
     article = lock_article(article)
@@ -74,7 +74,7 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
     return assignment
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason: str = "") -> Assignment:
     """The assigned member accepts or declines."""
     assignment = Assignment.objects.select_for_update().select_related("reviewer").get(pk=assignment.pk)
@@ -96,7 +96,7 @@ def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason
     return assignment
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: str = "") -> ConflictDeclaration:
     """A board member files (or replaces) their conflict-of-interest declaration for this article."""
     article = lock_article(article)

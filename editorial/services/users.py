@@ -16,7 +16,7 @@ from editorial.roles import ROLE_GROUPS
 from reviewers.models import BoardMember
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def save_user_with_role(
     *,
     username: str,

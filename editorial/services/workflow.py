@@ -136,7 +136,7 @@ def _apply(article: Article, name: str, *, actor, comment: str = "", extra_after
     return article
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     _check_role_and_state(article, "submit", actor)
@@ -149,14 +149,14 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     return _apply(article, "submit", actor=actor, comment=comment)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def start_review(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     check_transition(article, "start_review", actor)
     return _apply(article, "start_review", actor=actor, comment=comment)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     _check_role_and_state(article, "withdraw", actor)
@@ -164,7 +164,7 @@ def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
     return _apply(article, "withdraw", actor=actor, comment=reason)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def revise_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     _check_role_and_state(article, "revise", actor)
@@ -177,7 +177,7 @@ def record_decision(article: Article, *, verdict: str, actor, comment: str = "",
     A wrong password is refused, and only the failed attempt is recorded (in the audit trail).
     """
     failure: EditorialError | None = None
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         article = lock_article(article)
         name = {v: k for k, v in VERDICT_FOR.items()}[verdict]
         assignment = _check_decider(article, actor)

@@ -1,0 +1,7 @@
+"""Pages."""
+
+from django.views.generic import TemplateView
+
+
+class HomeView(TemplateView):
+    template_name = "editorial/home.html"
