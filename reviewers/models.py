@@ -110,3 +110,88 @@ class Decision(ImmutableModel):
     @property
     def signature_line(self) -> str:
         return f"{self.signed_name}, {self.signed_at:%Y-%m-%d %H:%M:%S} UTC, {self.meaning}"
+
+
+class AnnotationKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    SUGGESTION = "suggestion", "Suggestion"
+    CITATION_NEEDED = "citation_needed", "Citation needed"
+    SAFETY = "safety", "Safety concern"
+
+
+class AnnotationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Annotation(models.Model):
+    """A board member's or editor's note on a passage of a revision, with its thread."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="annotations")
+    created_on_revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=AnnotationKind.choices)
+    body = models.TextField()
+    suggestion = models.TextField(blank=True, help_text="Proposed replacement text, for suggestions.")
+    # Safety concerns always block approval; any other annotation may be marked blocking.
+    blocking = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=AnnotationStatus.choices, default=AnnotationStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The revision that accepting this suggestion made.
+    accepted_revision = models.ForeignKey(Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["article", "status", "blocking"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class AnchorMethod(models.TextChoices):
+    ORIGINAL = "original", "Where it was made"
+    EXACT = "exact", "Exact quote carried over"
+    FUZZY = "fuzzy", "Fuzzy match within the bound"
+    ORPHANED = "orphaned", "Its text is gone"
+
+
+class AnnotationAnchor(models.Model):
+    """Where an annotation stands on one revision; an orphan keeps the selectors it last had."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="anchors")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="annotation_anchors")
+    exact = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    method = models.CharField(max_length=20, choices=AnchorMethod.choices)
+    distance = models.PositiveIntegerField(default=0, help_text="Edit distance from the quote, for fuzzy matches.")
+
+    class Meta:
+        ordering = ["revision_id", "start", "annotation_id"]
+        constraints = [models.UniqueConstraint(fields=["annotation", "revision"], name="one_anchor_per_revision")]
+
+    def __str__(self) -> str:
+        return f"#{self.annotation_id} on r{self.revision_id} ({self.method})"
+
+    @property
+    def orphaned(self) -> bool:
+        return self.method == AnchorMethod.ORPHANED
+
+
+class AnnotationReply(ImmutableModel):
+    annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"reply to #{self.annotation_id}"

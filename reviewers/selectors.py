@@ -136,3 +136,31 @@ def suggested_reviewers(article: Article, limit: int = 10) -> list[dict]:
 
 def board_users():
     return get_user_model().objects.filter(board_profile__isnull=False)
+
+
+def open_blocking_annotation_ids(article: Article) -> list[int]:
+    """Blocking annotations not yet resolved, orphaned or not: losing the text does not lift a concern."""
+    from .models import Annotation, AnnotationStatus
+
+    return list(
+        Annotation.objects.filter(article=article, status=AnnotationStatus.OPEN, blocking=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def anchors_on_revision(revision):
+    """Every annotation as it stands on the revision, with its thread, in a constant number of queries."""
+    from django.db.models import Prefetch
+
+    from .models import AnnotationAnchor, AnnotationReply
+
+    return (
+        AnnotationAnchor.objects.filter(revision=revision)
+        .select_related("annotation__created_by", "annotation__created_on_revision", "annotation__resolved_by",
+                        "annotation__accepted_revision", "revision")  # fmt: skip
+        .prefetch_related(
+            Prefetch("annotation__replies", queryset=AnnotationReply.objects.select_related("author").order_by("id"))
+        )
+        .order_by("start", "annotation_id")
+    )

@@ -48,9 +48,12 @@ def _csv_cell(value) -> str:
 
 
 def _parse_moment(name: str, value: str, end_of_day: bool):
-    moment = parse_datetime(value)
+    try:  # well-formed but impossible dates (2025-13-45) raise ValueError: a 400, not a 500
+        moment = parse_datetime(value)
+        day = parse_date(value) if moment is None else None
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(value)
         if day is None:
             raise InvalidInput(f"{name} must be an ISO 8601 date or time.", errors={name: ["Not ISO 8601."]})
         from datetime import datetime, time, timezone

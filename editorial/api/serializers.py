@@ -234,3 +234,97 @@ class SuggestionOutput(serializers.Serializer):
     specialties = serializers.ListField(child=serializers.CharField())
     matching_specialties = serializers.ListField(child=serializers.CharField())
     open_assignments = serializers.IntegerField()
+
+
+class SelectorInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["TextQuoteSelector", "TextPositionSelector"])
+    exact = serializers.CharField(max_length=20_000, required=False, trim_whitespace=False)
+    prefix = serializers.CharField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
+    suffix = serializers.CharField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
+    start = serializers.IntegerField(min_value=0, required=False)
+    end = serializers.IntegerField(min_value=0, required=False)
+
+
+class TargetInput(serializers.Serializer):
+    selector = SelectorInput(many=True, allow_empty=False)
+
+    def validate_selector(self, selectors):
+        quote = [s for s in selectors if s["type"] == "TextQuoteSelector"]
+        position = [s for s in selectors if s["type"] == "TextPositionSelector"]
+        if len(quote) != 1 or len(position) > 1:
+            raise serializers.ValidationError("Give one TextQuoteSelector and at most one TextPositionSelector.")
+        if "exact" not in quote[0]:
+            raise serializers.ValidationError("The TextQuoteSelector needs `exact`.")
+        if position and ("start" not in position[0] or "end" not in position[0]):
+            raise serializers.ValidationError("The TextPositionSelector needs `start` and `end`.")
+        return selectors
+
+    @staticmethod
+    def to_selectors(target: dict) -> dict:
+        """Validated selectors as keyword arguments of anchoring.anchor_from_selectors."""
+        selectors = target["selector"]
+        quote = next(s for s in selectors if s["type"] == "TextQuoteSelector")
+        position = next((s for s in selectors if s["type"] == "TextPositionSelector"), {})
+        return {"exact": quote["exact"], "prefix": quote.get("prefix", ""), "suffix": quote.get("suffix", ""),
+                "start": position.get("start"), "end": position.get("end")}  # fmt: skip
+
+
+class AnnotationInput(serializers.Serializer):
+    revision = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=["comment", "suggestion", "citation_needed", "safety"])
+    body = serializers.CharField(max_length=20_000)
+    suggestion = serializers.CharField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
+    blocking = serializers.BooleanField(required=False, default=False)
+    target = TargetInput()
+
+
+class ReplyInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000)
+
+
+class ResolveInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000, required=False, allow_blank=True, help_text="A response.")
+
+
+class ReplyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AnnotationOutput(serializers.Serializer):
+    """An annotation as it stands on one revision (`anchor` is its AnnotationAnchor there)."""
+
+    id = serializers.IntegerField(source="annotation.id")
+    kind = serializers.CharField(source="annotation.kind")
+    body = serializers.CharField(source="annotation.body")
+    suggestion = serializers.CharField(source="annotation.suggestion")
+    blocking = serializers.BooleanField(source="annotation.blocking")
+    status = serializers.SerializerMethodField()
+    anchoring = serializers.CharField(source="method", help_text="original, exact, fuzzy or orphaned")
+    edit_distance = serializers.IntegerField(source="distance")
+    created_by = serializers.CharField(source="annotation.created_by.username")
+    created_at = serializers.DateTimeField(source="annotation.created_at")
+    created_on_revision = serializers.IntegerField(source="annotation.created_on_revision.number")
+    revision = serializers.IntegerField(source="revision.number")
+    resolved_by = serializers.CharField(source="annotation.resolved_by.username", allow_null=True, default=None)
+    resolved_at = serializers.DateTimeField(source="annotation.resolved_at", allow_null=True)
+    accepted_revision = serializers.IntegerField(source="annotation.accepted_revision.number", allow_null=True,
+                                                 default=None)  # fmt: skip
+    target = serializers.SerializerMethodField()
+    replies = ReplyOutput(source="annotation.replies.all", many=True)
+
+    def get_status(self, anchor) -> str:
+        if anchor.annotation.status == "resolved":
+            return "resolved"
+        return "orphaned" if anchor.orphaned else "open"
+
+    def get_target(self, anchor) -> dict:
+        return {
+            "source": f"/api/v1/articles/{anchor.annotation.article_id}/revisions/{anchor.revision.number}/",
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": anchor.exact, "prefix": anchor.prefix, "suffix": anchor.suffix},
+                {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
+            ],
+        }

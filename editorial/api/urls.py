@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import AnonRateThrottle
 
-from . import audit_views, views
+from . import annotation_views, audit_views, views
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -41,6 +41,17 @@ urlpatterns = [
         name="api-assignment-decline",
     ),
     path(article + "conflicts/", views.ConflictListCreate.as_view(), name="api-conflicts"),
+    path(article + "annotations/", annotation_views.AnnotationListCreate.as_view(), name="api-annotations"),
+    path(article + "annotations/<int:annotation_id>/", annotation_views.AnnotationDetail.as_view(),
+         name="api-annotation"),
+    path(article + "annotations/<int:annotation_id>/replies/", annotation_views.AnnotationReply.as_view(),
+         name="api-annotation-replies"),
+    path(article + "annotations/<int:annotation_id>/resolve/", annotation_views.AnnotationResolve.as_view(),
+         name="api-annotation-resolve"),
+    path(article + "annotations/<int:annotation_id>/reopen/",
+         annotation_views.AnnotationResolve.as_view(reopen=True), name="api-annotation-reopen"),
+    path(article + "annotations/<int:annotation_id>/accept/", annotation_views.AnnotationAccept.as_view(),
+         name="api-annotation-accept"),
     path(article + "history/", audit_views.ArticleHistory.as_view(), name="api-history"),
     path("audit/events/", audit_views.AuditEventList.as_view(), name="api-audit-events"),
     path("audit/verify/", audit_views.AuditVerify.as_view(), name="api-audit-verify"),

@@ -154,30 +154,44 @@ def edit_article(
         record_event("article.settings", actor=actor, obj=article, article_id=article.pk, before=before,
                      after={f: getattr(article, f) for f in settings_changes})  # fmt: skip
     if content_changed:
-        refs = references if references is not None else [r.as_dict() for r in current.references.all()]
-        revision = _make_revision(
+        make_new_revision(
             article,
-            number=current.number + 1,
-            author=actor,
+            actor=actor,
             title=title if title is not None else current.title,
             body=body if body is not None else current.body,
-            references=refs,
+            references=references if references is not None else [r.as_dict() for r in current.references.all()],
             change_summary=change_summary,
-        )
-        article.current_revision = revision
-        article.updated_at = timezone.now()
-        article.save(update_fields=["current_revision", "updated_at"])
-        record_event(
-            "revision.create",
-            actor=actor,
-            obj=revision,
-            article_id=article.pk,
-            before={"revision": current.number, "content_hash": current.content_hash},
-            after={
-                "revision": revision.number,
-                "content_hash": revision.content_hash,
-                "changed": [n for n, v in (("title", title), ("body", body), ("references", references)) if v is not None],
-                "change_summary": change_summary,
-            },
+            changed=[n for n, v in (("title", title), ("body", body), ("references", references)) if v is not None],
         )
     return article
+
+
+def make_new_revision(article: Article, *, actor, title: str, body: str, references: list[dict],
+                      change_summary: str, changed: list[str] | None = None) -> Revision:  # fmt: skip
+    """Make the next revision current, audit it, and carry the open annotations onto it.
+
+    The caller holds the article's lock and has checked permission and state.
+    """
+    from .annotations import carry_open_annotations
+
+    current = article.current_revision
+    revision = _make_revision(article, number=current.number + 1, author=actor, title=title, body=body,
+                              references=references, change_summary=change_summary)  # fmt: skip
+    article.current_revision = revision
+    article.updated_at = timezone.now()
+    article.save(update_fields=["current_revision", "updated_at"])
+    record_event(
+        "revision.create",
+        actor=actor,
+        obj=revision,
+        article_id=article.pk,
+        before={"revision": current.number, "content_hash": current.content_hash},
+        after={
+            "revision": revision.number,
+            "content_hash": revision.content_hash,
+            "changed": changed if changed is not None else ["body"],
+            "change_summary": change_summary,
+        },
+    )
+    carry_open_annotations(article, current, revision, actor=actor)
+    return revision

@@ -11,7 +11,7 @@ from articles.rendering import check_citations, render_body
 from editorial.audit import record_event
 from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
 from reviewers.models import Assignment, ConflictDeclaration, Decision, Verdict
-from reviewers.selectors import board_profile, declaration_in_force, quorum_status
+from reviewers.selectors import board_profile, declaration_in_force, open_blocking_annotation_ids, quorum_status
 
 from .common import lock_article, require_reason
 
@@ -79,6 +79,14 @@ def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclara
         raise StateConflict(
             f"You already decided on revision {article.current_revision.number}.", "already_decided"
         )
+    if name == "approve":
+        blocking = open_blocking_annotation_ids(article)
+        if blocking:
+            raise StateConflict(
+                "Resolve the blocking annotations first: " + ", ".join(f"#{i}" for i in blocking) + ".",
+                "blocking_annotations_open",
+                annotations=blocking,
+            )
     return declaration
 
 
@@ -159,8 +167,10 @@ def start_review(article: Article, *, actor, comment: str = "") -> Article:
 @transaction.atomic
 def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
+    if not _has_role(article, "withdraw", actor):
+        raise Forbidden(ROLE_SENTENCES["withdraw"])
+    reason = require_reason(comment, "withdraw an article")  # 400 before 409 (API.md), as a reject does
     _check_role_and_state(article, "withdraw", actor)
-    reason = require_reason(comment, "withdraw an article")
     return _apply(article, "withdraw", actor=actor, comment=reason)
 
 

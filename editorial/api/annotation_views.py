@@ -1,0 +1,161 @@
+"""Annotations over HTTP, and their W3C Web Annotation (JSON-LD) export."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from articles.models import Revision
+from editorial.exceptions import InvalidInput
+from editorial.services import annotations as annotation_services
+from reviewers.models import Annotation, AnnotationAnchor
+from reviewers.selectors import anchors_on_revision
+
+from . import serializers as s
+from .base import EditorialAPIView
+
+MOTIVATION = {"comment": "commenting", "suggestion": "editing", "citation_needed": "questioning",
+              "safety": "assessing"}  # fmt: skip
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+def _revision_param(request, article) -> Revision:
+    number = request.query_params.get("revision")
+    if number is None:
+        return article.current_revision
+    if not number.isdigit():
+        raise InvalidInput("revision must be a revision number.", errors={"revision": ["Not an integer."]})
+    return get_object_or_404(Revision, article=article, number=int(number))
+
+
+def _anchor_for(annotation: Annotation, revision: Revision | None) -> AnnotationAnchor:
+    """The annotation on the given revision, else where it last stood."""
+    anchors = AnnotationAnchor.objects.select_related(
+        "revision", "annotation__created_by", "annotation__created_on_revision", "annotation__resolved_by",
+        "annotation__accepted_revision",
+    ).filter(annotation=annotation)  # fmt: skip
+    anchor = anchors.filter(revision=revision).first() if revision else None
+    return anchor or anchors.order_by("-revision__number").first()
+
+
+def as_web_annotation(anchor: AnnotationAnchor, request) -> dict:
+    data = s.AnnotationOutput(anchor).data
+    annotation = anchor.annotation
+    bodies = [{"type": "TextualBody", "value": annotation.body, "format": "text/plain", "purpose": "commenting"}]
+    if annotation.suggestion:
+        bodies.append({"type": "TextualBody", "value": annotation.suggestion, "format": "text/plain",
+                       "purpose": "editing"})  # fmt: skip
+    bodies += [
+        {"type": "TextualBody", "value": r["body"], "format": "text/plain", "purpose": "replying",
+         "creator": r["author"], "created": r["created_at"]}
+        for r in data["replies"]
+    ]  # fmt: skip
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": request.build_absolute_uri(f"/api/v1/articles/{annotation.article_id}/annotations/{annotation.pk}/"),
+        "type": "Annotation",
+        "motivation": MOTIVATION[annotation.kind],
+        "created": data["created_at"],
+        "creator": {"type": "Person", "nickname": data["created_by"]},
+        "body": bodies,
+        "target": {"source": request.build_absolute_uri(data["target"]["source"]),
+                   "selector": data["target"]["selector"]},  # fmt: skip
+        "editorial:status": data["status"],
+        "editorial:blocking": data["blocking"],
+        "editorial:kind": data["kind"],
+    }
+
+
+class AnnotationListCreate(EditorialAPIView, ListAPIView):
+    serializer_class = s.AnnotationOutput
+
+    @extend_schema(parameters=[OpenApiParameter("revision", int, description="default: the current revision")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        article = self.get_article(self.kwargs["article_id"])
+        return anchors_on_revision(_revision_param(self.request, article))
+
+    @extend_schema(request=s.AnnotationInput, responses={201: s.AnnotationOutput})
+    def post(self, request, article_id: int):
+        article = self.get_article(article_id)
+        data = s.AnnotationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        annotation = annotation_services.add_annotation(
+            article, actor=request.user, revision_number=fields["revision"], kind=fields["kind"], body=fields["body"],
+            suggestion=fields.get("suggestion", ""), blocking=fields["blocking"], selectors=s.TargetInput.to_selectors(fields["target"]),
+        )  # fmt: skip
+        anchor = _anchor_for(annotation, annotation.created_on_revision)
+        return Response(s.AnnotationOutput(anchor).data, status=status.HTTP_201_CREATED)
+
+
+class AnnotationDetail(EditorialAPIView):
+    renderer_classes = [JSONRenderer, JSONLDRenderer]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("revision", int), OpenApiParameter("format", enum=["json", "jsonld"])],
+        responses=s.AnnotationOutput,
+    )
+    def get(self, request, article_id: int, annotation_id: int):
+        article = self.get_article(article_id)
+        annotation = get_object_or_404(Annotation, article=article, pk=annotation_id)
+        revision = _revision_param(request, article) if "revision" in request.query_params else None
+        anchor = _anchor_for(annotation, revision or article.current_revision)
+        if request.accepted_renderer.format == "jsonld":
+            return Response(as_web_annotation(anchor, request), content_type="application/ld+json")
+        return Response(s.AnnotationOutput(anchor).data)
+
+
+class _AnnotationAction(EditorialAPIView):
+    def annotation(self, article_id: int, annotation_id: int) -> Annotation:
+        article = self.get_article(article_id)
+        return get_object_or_404(Annotation, article=article, pk=annotation_id)
+
+    def respond(self, annotation: Annotation, code=status.HTTP_200_OK) -> Response:
+        annotation = Annotation.objects.select_related("article__current_revision").get(pk=annotation.pk)
+        anchor = _anchor_for(annotation, annotation.article.current_revision)
+        return Response(s.AnnotationOutput(anchor).data, status=code)
+
+
+class AnnotationReply(_AnnotationAction):
+    @extend_schema(request=s.ReplyInput, responses={201: s.ReplyOutput})
+    def post(self, request, article_id: int, annotation_id: int):
+        annotation = self.annotation(article_id, annotation_id)
+        data = s.ReplyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reply = annotation_services.reply_to_annotation(annotation, actor=request.user, body=data.validated_data["body"])
+        return Response(s.ReplyOutput(reply).data, status=status.HTTP_201_CREATED)
+
+
+class AnnotationResolve(_AnnotationAction):
+    reopen = False
+
+    @extend_schema(request=s.ResolveInput, responses=s.AnnotationOutput)
+    def post(self, request, article_id: int, annotation_id: int):
+        annotation = self.annotation(article_id, annotation_id)
+        data = s.ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        text = data.validated_data.get("body", "")
+        if self.reopen:
+            annotation = annotation_services.reopen_annotation(annotation, actor=request.user, reason=text)
+        else:
+            annotation = annotation_services.resolve_annotation(annotation, actor=request.user, response=text)
+        return self.respond(annotation)
+
+
+class AnnotationAccept(_AnnotationAction):
+    @extend_schema(request=None, responses=s.AnnotationOutput)
+    def post(self, request, article_id: int, annotation_id: int):
+        annotation = self.annotation(article_id, annotation_id)
+        annotation = annotation_services.accept_suggestion(annotation, actor=request.user)
+        return self.respond(annotation)

@@ -1,0 +1,158 @@
+"""Anchoring annotations to a revision's plain text, and carrying them onto a new revision.
+
+Selectors follow the W3C Web Annotation model: a TextQuoteSelector (exact, prefix, suffix) and a
+TextPositionSelector (start, end), positions in Unicode code points of the revision's `text`.
+Re-anchoring tries the exact quote near where the edit moved it, then a fuzzy match
+(diff-match-patch's Bitap matcher, bounded edit distance), else the annotation is orphaned.
+It never places an annotation on text further from its quote than the stated bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diff_match_patch import diff_match_patch
+
+CONTEXT_CHARS = 32
+# A fuzzy match may differ from the quote by at most this share of its length (and at least 1 edit).
+FUZZY_MAX_EDIT_RATIO = 0.25
+# An exact occurrence with neither context matching must lie this close to where the edit moved it.
+EXACT_WINDOW_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Anchor:
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+    def selectors(self) -> list[dict]:
+        return [
+            {"type": "TextQuoteSelector", "exact": self.exact, "prefix": self.prefix, "suffix": self.suffix},
+            {"type": "TextPositionSelector", "start": self.start, "end": self.end},
+        ]
+
+
+@dataclass(frozen=True)
+class Placement:
+    anchor: Anchor | None
+    method: str  # "exact", "fuzzy" or "orphaned"
+    distance: int = 0  # edit distance between the quote and the text it now points at
+
+
+class AnchorError(ValueError):
+    """The selectors do not describe text that stands in the revision."""
+
+
+def anchor_at(text: str, start: int, end: int) -> Anchor:
+    return Anchor(
+        start=start,
+        end=end,
+        exact=text[start:end],
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
+    )
+
+
+def anchor_from_selectors(text: str, exact: str, prefix: str = "", suffix: str = "",
+                          start: int | None = None, end: int | None = None) -> Anchor:  # fmt: skip
+    """Check that the quote really stands in `text` (at start..end when given) and return its anchor."""
+    if not exact:
+        raise AnchorError("The quote (exact) is empty.")
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise AnchorError("A TextPositionSelector needs both start and end.")
+        if not (0 <= start < end <= len(text)):
+            raise AnchorError(f"Positions {start}..{end} are outside the text (0..{len(text)}).")
+        if text[start:end] != exact:
+            raise AnchorError(f"The quote does not stand at {start}..{end}; the text there is {text[start:end]!r}.")
+        if prefix and not text[:start].endswith(prefix):
+            raise AnchorError("The prefix does not match the text before the quote.")
+        if suffix and not text[end:].startswith(suffix):
+            raise AnchorError("The suffix does not match the text after the quote.")
+        return anchor_at(text, start, end)
+    matches = [
+        i
+        for i in _occurrences(text, exact)
+        if text[:i].endswith(prefix) and text[i + len(exact) :].startswith(suffix)
+    ]
+    if not matches:
+        raise AnchorError("The quote is not in this revision's text.")
+    if len(matches) > 1:
+        raise AnchorError("The quote occurs more than once; add a prefix, a suffix or a TextPositionSelector.")
+    return anchor_at(text, matches[0], matches[0] + len(exact))
+
+
+def _occurrences(text: str, quote: str) -> list[int]:
+    found, i = [], text.find(quote)
+    while i != -1:
+        found.append(i)
+        i = text.find(quote, i + 1)
+    return found
+
+
+def fuzzy_bound(quote: str) -> int:
+    return max(1, int(len(quote) * FUZZY_MAX_EDIT_RATIO))
+
+
+def _matcher() -> diff_match_patch:
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 1.0
+    dmp.Match_Threshold = 0.4
+    dmp.Match_Distance = 2000
+    return dmp
+
+
+def edit_distance(a: str, b: str) -> int:
+    dmp = _matcher()
+    return dmp.diff_levenshtein(dmp.diff_main(a, b, False))
+
+
+def reanchor(old: Anchor, old_text: str, new_text: str) -> Placement:
+    """Place an anchor of `old_text` onto `new_text`: exact, fuzzy within the bound, or orphaned."""
+    dmp = _matcher()
+    diffs = dmp.diff_main(old_text, new_text)
+    expected = dmp.diff_xIndex(diffs, old.start)
+    quote = old.exact
+
+    candidates = []
+    for i in _occurrences(new_text, quote):
+        context = int(new_text[:i].endswith(old.prefix)) + int(new_text[i + len(quote) :].startswith(old.suffix))
+        if context or abs(i - expected) <= EXACT_WINDOW_CHARS:
+            candidates.append((-context, abs(i - expected), i))
+    if candidates:
+        i = min(candidates)[2]
+        return Placement(anchor_at(new_text, i, i + len(quote)), "exact")
+
+    fuzzy = _fuzzy(dmp, quote, new_text, expected)
+    if fuzzy is not None:
+        return fuzzy
+    return Placement(None, "orphaned")
+
+
+def _fuzzy(dmp: diff_match_patch, quote: str, text: str, expected: int) -> Placement | None:
+    if not text:
+        return None
+    bound = fuzzy_bound(quote)
+    width = dmp.Match_MaxBits
+    expected = min(max(expected, 0), len(text))
+    start = dmp.match_main(text, quote[:width], expected)
+    if start == -1:
+        return None
+    if len(quote) <= width:
+        ends = range(max(start + 1, start + len(quote) - bound), min(len(text), start + len(quote) + bound) + 1)
+    else:
+        tail_at = dmp.match_main(text, quote[-width:], min(len(text), start + len(quote) - width))
+        if tail_at == -1 or tail_at + width <= start:
+            return None
+        ends = range(tail_at + width, tail_at + width + 1)
+    best = None
+    for end in ends:
+        distance = edit_distance(quote, text[start:end])
+        if best is None or distance < best[0]:
+            best = (distance, end)
+    if best is None or best[0] > bound:
+        return None
+    return Placement(anchor_at(text, start, best[1]), "fuzzy", best[0])
