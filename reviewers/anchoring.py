@@ -110,26 +110,33 @@ def edit_distance(a: str, b: str) -> int:
     return dmp.diff_levenshtein(dmp.diff_main(a, b, False))
 
 
+class Reanchorer:
+    """Carries anchors from one text onto another; the diff between the two is computed once."""
+
+    def __init__(self, old_text: str, new_text: str) -> None:
+        self.dmp = _matcher()
+        self.new_text = new_text
+        self.diffs = self.dmp.diff_main(old_text, new_text)
+
+    def place(self, old: Anchor) -> Placement:
+        """Exact quote near where the edit moved it, else fuzzy within the bound, else orphaned."""
+        new_text, quote = self.new_text, old.exact
+        expected = self.dmp.diff_xIndex(self.diffs, old.start)
+        candidates = []
+        for i in _occurrences(new_text, quote):
+            context = int(new_text[:i].endswith(old.prefix)) + int(new_text[i + len(quote) :].startswith(old.suffix))
+            if context or abs(i - expected) <= EXACT_WINDOW_CHARS:
+                candidates.append((-context, abs(i - expected), i))
+        if candidates:
+            i = min(candidates)[2]
+            return Placement(anchor_at(new_text, i, i + len(quote)), "exact")
+        fuzzy = _fuzzy(self.dmp, quote, new_text, expected)
+        return fuzzy if fuzzy is not None else Placement(None, "orphaned")
+
+
 def reanchor(old: Anchor, old_text: str, new_text: str) -> Placement:
-    """Place an anchor of `old_text` onto `new_text`: exact, fuzzy within the bound, or orphaned."""
-    dmp = _matcher()
-    diffs = dmp.diff_main(old_text, new_text)
-    expected = dmp.diff_xIndex(diffs, old.start)
-    quote = old.exact
-
-    candidates = []
-    for i in _occurrences(new_text, quote):
-        context = int(new_text[:i].endswith(old.prefix)) + int(new_text[i + len(quote) :].startswith(old.suffix))
-        if context or abs(i - expected) <= EXACT_WINDOW_CHARS:
-            candidates.append((-context, abs(i - expected), i))
-    if candidates:
-        i = min(candidates)[2]
-        return Placement(anchor_at(new_text, i, i + len(quote)), "exact")
-
-    fuzzy = _fuzzy(dmp, quote, new_text, expected)
-    if fuzzy is not None:
-        return fuzzy
-    return Placement(None, "orphaned")
+    """Place one anchor of `old_text` onto `new_text` (use Reanchorer for many)."""
+    return Reanchorer(old_text, new_text).place(old)
 
 
 def _fuzzy(dmp: diff_match_patch, quote: str, text: str, expected: int) -> Placement | None:

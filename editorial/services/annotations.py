@@ -8,7 +8,7 @@ from django.utils import timezone
 from articles.models import EDITABLE_STATES, Article, ArticleState, Revision
 from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
-from reviewers.anchoring import Anchor, AnchorError, anchor_from_selectors, reanchor
+from reviewers.anchoring import Anchor, AnchorError, Reanchorer, anchor_from_selectors
 from reviewers.models import (
     AnchorMethod,
     Annotation,
@@ -174,13 +174,16 @@ def _carry(anchors: list[AnnotationAnchor], new_revision: Revision) -> dict[str,
     """Place each anchor onto the new revision; orphans stay orphaned with the selectors they last had."""
     outcome: dict[str, list[int]] = {"exact": [], "fuzzy": [], "orphaned": []}
     rows = []
+    reanchorers: dict[int, Reanchorer] = {}  # per source revision; usually there is one
     for old in anchors:
         stored = Anchor(old.start, old.end, old.exact, old.prefix, old.suffix)
         if old.orphaned:
             rows.append(_anchor_row(old.annotation, new_revision, stored, AnchorMethod.ORPHANED))
             outcome["orphaned"].append(old.annotation_id)
             continue
-        placement = reanchor(stored, old.revision.text, new_revision.text)
+        if old.revision_id not in reanchorers:
+            reanchorers[old.revision_id] = Reanchorer(old.revision.text, new_revision.text)
+        placement = reanchorers[old.revision_id].place(stored)
         if placement.anchor is None:
             rows.append(_anchor_row(old.annotation, new_revision, stored, AnchorMethod.ORPHANED))
         else:
