@@ -72,6 +72,16 @@ class Article(ConcurrentTransitionMixin, models.Model):
     plain_language_summary = models.TextField(blank=True)
     # Set on the first submission; board members may see the article from then on.
     first_submitted_at = models.DateTimeField(null=True, blank=True)
+    # Periodic re-review: each approval starts a new round of review decisions.
+    review_round = models.PositiveSmallIntegerField(default=1)
+    review_interval_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: the policy default (EDITORIAL_REVIEW_INTERVAL_DAYS)."
+    )
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True, db_index=True)
+    live_version = models.ForeignKey(
+        "PublishedVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,6 +156,13 @@ class Article(ConcurrentTransitionMixin, models.Model):
     )
     def withdraw(self) -> None:
         pass
+
+
+    @transition(field=state, source=ArticleState.APPROVED, target=ArticleState.UNDER_REVIEW,
+                permission=can_start_review)  # fmt: skip
+    def start_rereview(self) -> None:
+        """The periodic re-review of an approved article (a system action, or an editor's)."""
+        self.review_round += 1
 
 
 TRANSITION_NAMES = ("submit", "start_review", "request_changes", "approve", "reject", "withdraw", "revise")
@@ -231,3 +248,57 @@ def content_hash(title: str, body: str, references: list[dict]) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class PublishRequestStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SCHEDULED = "scheduled", "Scheduled"
+    DONE = "done", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUSED = "refused", "Refused when it ran"
+
+
+class PublishRequest(models.Model):
+    """An editor's request to publish a revision, now or at `publish_at`; the task fulfils it once."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="publish_requests")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    publish_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=PublishRequestStatus.choices, db_index=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"publish {self.article_id} r{self.revision_id} ({self.status})"
+
+
+class PublishedVersion(models.Model):
+    """v1..vn of an article: which revision, who published it and when, its rendered HTML.
+
+    Never changed after publication except to record a retraction.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="published_versions")
+    # One version per request: a redelivered publish task finds it and does nothing.
+    request = models.OneToOneField(PublishRequest, on_delete=models.PROTECT, related_name="version")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField()
+    html = models.TextField()
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    retraction_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["article_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["article", "number"], name="version_number_per_article")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.number}"

@@ -13,8 +13,8 @@ from markdown.util import AtomicString
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
-# `[12]` not followed by `(` or `[`: a citation marker rather than a Markdown link.
-CITATION_PATTERN = r"\[(\d{1,4})\](?![\(\[])"
+# `[12]` not followed by `(` or `[` (unless another marker, as in `[1][2]`): a citation marker, not a link.
+CITATION_PATTERN = r"\[(\d{1,4})\](?!\(|\[(?!\d{1,4}\]))"
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s",

@@ -9,7 +9,7 @@ from .models import Article
 
 def visible_articles(user) -> QuerySet[Article]:
     """Articles the user may see: editors and auditors all; board members once submitted; authors their own."""
-    articles = Article.objects.select_related("current_revision", "created_by")
+    articles = Article.objects.select_related("current_revision", "created_by", "live_version")
     if not user.is_authenticated or not user.is_active:
         return articles.none()
     if user.has_perm("articles.view_any_article"):

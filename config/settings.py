@@ -135,6 +135,9 @@ def email_from_env() -> dict:
 
 globals().update(email_from_env())
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "editorial@localhost")
+EDITORIAL_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Periodic re-review: an approved article is due again after this many days (per-article override).
+EDITORIAL_REVIEW_INTERVAL_DAYS = int(os.environ.get("REVIEW_INTERVAL_DAYS") or 365)
 
 # Celery: no broker configured -> tasks run in-process (the embedded default).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
@@ -147,10 +150,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "editorial")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    # Above the longest task (hard limit 180 s); no task is scheduled with an ETA (beat and the
+    # database hold the schedule), so nothing waits in Redis longer than this.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or 600),
+    # Without these, delay() waits forever on a broker that accepts connections but never answers.
     "socket_timeout": 5,
     "socket_connect_timeout": 5,
+    # Look for unacknowledged messages of dead workers every ~10 s rather than every ~100 s.
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {"task": "editorial.relay_outbox", "schedule": 10.0},
+    "queue-due-publications": {"task": "editorial.queue_due_publications", "schedule": 15.0},
+    "remind-overdue-assignments": {"task": "editorial.remind_overdue_assignments", "schedule": 6 * 3600.0},
+    "send-digests": {"task": "editorial.send_digests", "schedule": 24 * 3600.0},
+    "open-due-rereviews": {"task": "editorial.open_due_rereviews", "schedule": 6 * 3600.0},
 }
 
 REST_FRAMEWORK = {

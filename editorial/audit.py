@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from .models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, event_hash
@@ -100,8 +101,17 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
         head_hash = head.hash if head else GENESIS_HASH
         expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
         result = None
-        rows = AuditEvent.objects.order_by("seq").values(*HASHED_FIELDS, "hash")
+        # Each row carries the head as of the same statement: under READ COMMITTED (PostgreSQL) the head
+        # read above can be older than the rows, and events appended in between looked "beyond_head".
+        head_row = AuditChainHead.objects.filter(pk=1)
+        rows = AuditEvent.objects.order_by("seq").values(
+            *HASHED_FIELDS, "hash", head_seq_now=Subquery(head_row.values("seq")),
+            head_hash_now=Subquery(head_row.values("hash")),
+        )  # fmt: skip
         for event in rows.iterator(chunk_size=batch_size):
+            seq_now, hash_now = event.pop("head_seq_now"), event.pop("head_hash_now")
+            if seq_now is not None:
+                head_seq, head_hash = seq_now, hash_now
             seq = event["seq"]
             if seq != expected_seq:
                 # A missing row: the event that should stand at expected_seq is gone.

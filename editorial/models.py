@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
 HASH_DOMAIN = b"audit-v1\x00"
@@ -80,3 +82,94 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Handed to the broker"
+    DEAD = "dead", "Gave up"
+
+
+class OutboxMessage(models.Model):
+    """Work to dispatch, written in the same transaction as the change that causes it.
+
+    The relay hands pending messages to the broker after commit, and again later if the broker
+    was down; consumers are idempotent, so a message handed over twice does its work once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.dedupe_key} ({self.status})"
+
+
+class NotificationKind(models.TextChoices):
+    SUBMITTED = "submitted", "Article submitted"
+    ASSIGNED = "assigned", "Review assigned"
+    ANNOTATION = "annotation", "New annotation or reply"
+    DECISION = "decision", "Board decision"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Article approved"
+    PUBLISHED = "published", "Version published"
+    RETRACTED = "retracted", "Version retracted"
+    OVERDUE = "overdue", "Review overdue"
+    CONFLICT = "conflict", "Conflict of interest declared"
+    REREVIEW = "rereview", "Periodic re-review due"
+
+
+# Kinds a user may not switch off: they carry a duty (a review to do, a safety-relevant change).
+REQUIRED_KINDS = {NotificationKind.ASSIGNED, NotificationKind.OVERDUE, NotificationKind.RETRACTED,
+                  NotificationKind.REREVIEW}  # fmt: skip
+
+
+class Notification(models.Model):
+    """One message to one user about one event; the unique key makes redelivery harmless."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    event_key = models.CharField(max_length=200)
+    article_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Email: "immediate", "digest" (waits for the daily digest) or "none"; emailed_at once sent.
+    email_mode = models.CharField(max_length=10, default="immediate")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_key", "recipient"], name="one_notification_per_event_recipient")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id}"
+
+
+class NotificationPreference(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    mode = models.CharField(max_length=10, choices=[("immediate", "Immediately"), ("digest", "Daily digest"),
+                                                    ("off", "Off")])  # fmt: skip
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.mode}"

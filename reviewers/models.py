@@ -99,10 +99,14 @@ class Decision(ImmutableModel):
     # The signature is bound to the exact content it signed (21 CFR 11.70).
     revision_hash = models.CharField(max_length=64)
     specialties = models.JSONField(default=list)
+    # The article's review round when signed: a periodic re-review asks again on the same revision.
+    round = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["signed_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["revision", "reviewer"], name="one_decision_per_revision")]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "reviewer", "round"], name="one_decision_per_revision_round")
+        ]
 
     def __str__(self) -> str:
         return self.signature_line
@@ -195,3 +199,21 @@ class AnnotationReply(ImmutableModel):
 
     def __str__(self) -> str:
         return f"reply to #{self.annotation_id}"
+
+
+class RevisionApproval(ImmutableModel):
+    """The moment a revision reached its quorum: the record a published version's status is read from."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="approvals")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="approvals")
+    round = models.PositiveSmallIntegerField()
+    approved_at = models.DateTimeField()
+    approvers = models.JSONField(default=list, help_text="Printed names with credentials, as signed.")
+    decisions = models.ManyToManyField(Decision, related_name="+")
+
+    class Meta:
+        ordering = ["approved_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["revision", "round"], name="one_approval_per_revision_round")]
+
+    def __str__(self) -> str:
+        return f"r{self.revision_id} approved {self.approved_at:%Y-%m-%d}"

@@ -59,7 +59,8 @@ def valid_approvals(article: Article) -> list[Decision]:
     """Approvals on the current revision by members still assigned, declared unconflicted, in date."""
     decisions = list(
         Decision.objects.filter(
-            article=article, revision_id=article.current_revision_id, verdict=Verdict.APPROVE
+            article=article, revision_id=article.current_revision_id, verdict=Verdict.APPROVE,
+            round=article.review_round,
         ).select_related("assignment", "reviewer__board_profile")
     )
     declarations = declarations_in_force(article, [d.reviewer_id for d in decisions])
@@ -164,3 +165,25 @@ def anchors_on_revision(revision):
         )
         .order_by("start", "annotation_id")
     )
+
+
+def review_statuses(article: Article, revision_ids) -> dict[int, str]:
+    """The truth now about each revision: approved, under_review (changes requested counts) or submitted."""
+    from .models import Decision, RevisionApproval
+
+    revision_ids = set(revision_ids)
+    approved = set(
+        RevisionApproval.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True)
+    )
+    decided = set(Decision.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True))
+    statuses = {}
+    for revision_id in revision_ids:
+        if revision_id in approved:
+            statuses[revision_id] = "approved"
+        elif revision_id in decided or (
+            revision_id == article.current_revision_id and article.state in ("under_review", "changes_requested")
+        ):
+            statuses[revision_id] = "under_review"
+        else:
+            statuses[revision_id] = "submitted"
+    return statuses

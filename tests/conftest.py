@@ -9,6 +9,15 @@ from rest_framework.test import APIClient
 from tests.factories import make_user
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """The login throttle counts in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def author(db):
     return make_user("author", username="author")

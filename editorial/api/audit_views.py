@@ -48,9 +48,11 @@ def _csv_cell(value) -> str:
 
 
 def _parse_moment(name: str, value: str, end_of_day: bool):
-    try:  # well-formed but impossible dates (2025-13-45) raise ValueError: a 400, not a 500
-        moment = parse_datetime(value)
-        day = parse_date(value) if moment is None else None
+    # A date first: parse_datetime() reads "2025-06-01" as a naive midnight. Well-formed but impossible
+    # dates (2025-13-45) raise ValueError: a 400, not a 500.
+    try:
+        day = parse_date(value)
+        moment = parse_datetime(value) if day is None else None
     except ValueError:
         moment = day = None
     if moment is None:

@@ -13,11 +13,17 @@ from editorial.exceptions import TooLarge
 WRITE_METHODS = ("POST", "PUT", "PATCH")
 
 
-def _oversized(value, key: str | None) -> str | None:
-    """Return the name of the first string field over its limit, walking nested lists and objects."""
+def _limit(key: str | None, depth: int, long_fields: tuple[str, ...]) -> int:
+    if depth == 1 and key in long_fields:
+        return settings.EDITORIAL_MAX_BODY_CHARS
+    return settings.EDITORIAL_MAX_TEXT_CHARS
+
+
+def _oversized(value, key: str | None, long_fields: tuple[str, ...], depth: int = 0) -> tuple[str, int] | None:
+    """Return the first string field over its limit, and the limit, walking nested lists and objects."""
     if isinstance(value, str):
-        limit = settings.EDITORIAL_MAX_BODY_CHARS if key == "body" else settings.EDITORIAL_MAX_TEXT_CHARS
-        return key or "value" if len(value) > limit else None
+        limit = _limit(key, depth, long_fields)
+        return (key or "value", limit) if len(value) > limit else None
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
@@ -25,13 +31,14 @@ def _oversized(value, key: str | None) -> str | None:
     else:
         return None
     for child_key, child in items:
-        found = _oversized(child, child_key)
+        found = _oversized(child, child_key, long_fields, depth + 1)
         if found:
             return found
     return None
 
 
-def enforce_size_limits(request) -> None:
+def enforce_size_limits(request, long_fields: tuple[str, ...] = ()) -> None:
+    """413 for a request over 1 MiB, a long field (top level) over 200,000 characters, any other over 20,000."""
     if request.method not in WRITE_METHODS:
         return
     try:
@@ -40,17 +47,24 @@ def enforce_size_limits(request) -> None:
         length = 0
     if length > settings.EDITORIAL_MAX_REQUEST_BYTES:
         raise TooLarge("The request is larger than 1 MiB.", "too_large")
-    field = _oversized(request.data, None)
-    if field:
-        limit = settings.EDITORIAL_MAX_BODY_CHARS if field == "body" else settings.EDITORIAL_MAX_TEXT_CHARS
+    found = _oversized(request.data, None, long_fields)
+    if found:
+        field, limit = found
         raise TooLarge(f"{field} is longer than {limit:,} characters.", "too_large", field=field)
 
 
-class EditorialAPIView(APIView):
+class SizeLimitMixin:
+    """Size limits checked right after authentication, so 413 comes after 401 and before 404/403/400."""
+
+    # Top-level fields allowed the article-body limit; every other string gets the text limit.
+    long_text_fields: tuple[str, ...] = ()
+
     def check_permissions(self, request) -> None:
         super().check_permissions(request)
-        enforce_size_limits(request)
+        enforce_size_limits(request, self.long_text_fields)
 
+
+class EditorialAPIView(SizeLimitMixin, APIView):
     def get_article(self, article_id: int) -> Article:
         """The article, or 404 when it does not exist or this user may not see it."""
         return get_object_or_404(visible_articles(self.request.user), pk=article_id)

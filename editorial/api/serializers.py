@@ -49,6 +49,7 @@ class ArticleEditInput(serializers.Serializer):
     required_specialties = specialty_list()
     publication_policy = serializers.ChoiceField(choices=PublicationPolicy.choices, required=False)
     plain_language_summary = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    review_interval_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
 
 
 class ArticleListOutput(serializers.ModelSerializer):
@@ -66,7 +67,7 @@ class ArticleListOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_live_version(self, article) -> int | None:
-        return None  # publishing arrives with the Celery issue; nothing is ever live before it
+        return article.live_version.number if article.live_version_id else None
 
 
 class ArticleOutput(ArticleListOutput):
@@ -74,7 +75,8 @@ class ArticleOutput(ArticleListOutput):
     missing_specialties = serializers.SerializerMethodField()
 
     class Meta(ArticleListOutput.Meta):
-        fields = [*ArticleListOutput.Meta.fields, "approvals", "missing_specialties", "plain_language_summary"]
+        fields = [*ArticleListOutput.Meta.fields, "approvals", "missing_specialties", "plain_language_summary",
+                  "review_round", "last_reviewed_at", "next_review_due", "review_interval_days"]  # fmt: skip
         read_only_fields = fields
 
     def _quorum(self, article):
@@ -328,3 +330,61 @@ class AnnotationOutput(serializers.Serializer):
                 {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
             ],
         }
+
+
+class PublishInput(serializers.Serializer):
+    revision = serializers.IntegerField(min_value=1, required=False)
+    publish_at = serializers.DateTimeField(required=False)
+
+
+class PublishRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    request = serializers.IntegerField(source="id")
+    status = serializers.CharField()
+    revision = serializers.IntegerField(source="revision.number")
+    publish_at = serializers.DateTimeField(allow_null=True)
+    requested_by = serializers.CharField(source="requested_by.username")
+    requested_at = serializers.DateTimeField()
+    outcome = serializers.CharField()
+    version = serializers.SerializerMethodField()
+
+    def get_version(self, request) -> int | None:
+        version = getattr(request, "version", None) if request.status == "done" else None
+        return version.number if version else None
+
+
+class VersionOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    revision = serializers.IntegerField(source="revision.number")
+    published_at = serializers.DateTimeField()
+    published_by = serializers.CharField(source="published_by.username")
+    review_status = serializers.SerializerMethodField()
+    retracted_at = serializers.DateTimeField(allow_null=True)
+    retraction_reason = serializers.CharField()
+    change_summary = serializers.CharField(source="revision.change_summary")
+
+    def get_review_status(self, version) -> str:
+        return self.context["statuses"][version.revision_id]
+
+
+class RetractInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=20_000)
+
+
+class NotificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    article = serializers.IntegerField(source="article_id", allow_null=True)
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class PreferenceInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[
+        "submitted", "assigned", "annotation", "decision", "changes_requested", "approved", "published",
+        "retracted", "overdue", "conflict", "rereview",
+    ])  # fmt: skip
+    mode = serializers.ChoiceField(choices=["immediate", "digest", "off"])

@@ -5,14 +5,15 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import AnonRateThrottle
 
-from . import annotation_views, audit_views, views
+from . import annotation_views, audit_views, publishing_views, views
+from .base import SizeLimitMixin
 
 
 class LoginThrottle(AnonRateThrottle):
     rate = "20/min"
 
 
-class TokenView(ObtainAuthToken):
+class TokenView(SizeLimitMixin, ObtainAuthToken):
     throttle_classes = [LoginThrottle]
 
 
@@ -53,6 +54,16 @@ urlpatterns = [
     path(article + "annotations/<int:annotation_id>/accept/", annotation_views.AnnotationAccept.as_view(),
          name="api-annotation-accept"),
     path(article + "history/", audit_views.ArticleHistory.as_view(), name="api-history"),
+    path(article + "publish/", publishing_views.Publish.as_view(), name="api-publish"),
+    path(article + "publish/<int:request_id>/cancel/", publishing_views.PublishCancel.as_view(),
+         name="api-publish-cancel"),
+    path(article + "versions/", publishing_views.VersionList.as_view(), name="api-versions"),
+    path(article + "retract/", publishing_views.Retract.as_view(), name="api-retract"),
+    path("notifications/", publishing_views.NotificationList.as_view(), name="api-notifications"),
+    path("notifications/preferences/", publishing_views.NotificationPreferences.as_view(),
+         name="api-notification-preferences"),
+    path("notifications/<int:notification_id>/read/", publishing_views.NotificationRead.as_view(),
+         name="api-notification-read"),
     path("audit/events/", audit_views.AuditEventList.as_view(), name="api-audit-events"),
     path("audit/verify/", audit_views.AuditVerify.as_view(), name="api-audit-verify"),
 ]

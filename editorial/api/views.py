@@ -31,6 +31,7 @@ def _article_response(article, code=status.HTTP_200_OK) -> Response:
 
 class ArticleListCreate(EditorialAPIView, ListAPIView):
     serializer_class = s.ArticleListOutput
+    long_text_fields = ("body",)
 
     @extend_schema(
         parameters=[
@@ -70,6 +71,7 @@ class ArticleListCreate(EditorialAPIView, ListAPIView):
 
 
 class ArticleDetail(EditorialAPIView):
+    long_text_fields = ("body",)
     @extend_schema(responses=s.ArticleOutput)
     def get(self, request, article_id: int):
         return _article_response(self.get_article(article_id))

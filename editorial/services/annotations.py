@@ -8,6 +8,8 @@ from django.utils import timezone
 from articles.models import EDITABLE_STATES, Article, ArticleState, Revision
 from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
+from editorial.models import NotificationKind
+from editorial.notifications import notify, thread_participants
 from reviewers.anchoring import Anchor, AnchorError, Reanchorer, anchor_from_selectors
 from reviewers.models import (
     AnchorMethod,
@@ -110,10 +112,12 @@ def add_annotation(
         blocking=blocking or kind == AnnotationKind.SAFETY, created_by=actor,
     )  # fmt: skip
     _anchor_row(annotation, revision, anchor, AnchorMethod.ORIGINAL).save()
-    record_event("annotation.create", actor=actor, obj=annotation, article_id=article.pk,
+    event = record_event("annotation.create", actor=actor, obj=annotation, article_id=article.pk,
                  after={**_snapshot(annotation), "revision": revision.number, "exact": anchor.exact,
                         "start": anchor.start, "end": anchor.end, "body": body,
                         "suggestion": annotation.suggestion})  # fmt: skip
+    notify(NotificationKind.ANNOTATION, event=event, recipients=[article.created_by_id], article=article,
+           exclude=actor, subject=f"New {annotation.get_kind_display().lower()} on {article.title}", body=body)  # fmt: skip
     return annotation
 
 
@@ -129,8 +133,10 @@ def reply_to_annotation(annotation: Annotation, *, actor, body: str) -> Annotati
     if not body.strip():
         raise InvalidInput("The reply is empty.", errors={"body": ["This field may not be blank."]})
     reply = AnnotationReply.objects.create(annotation=annotation, author=actor, body=body)
-    record_event("annotation.reply", actor=actor, obj=reply, article_id=article.pk,
-                 after={"annotation": annotation.pk, "body": body})  # fmt: skip
+    event = record_event("annotation.reply", actor=actor, obj=reply, article_id=article.pk,
+                         after={"annotation": annotation.pk, "body": body})  # fmt: skip
+    notify(NotificationKind.ANNOTATION, event=event, recipients=thread_participants(annotation), article=article,
+           exclude=actor, subject=f"Reply on {article.title}", body=body)  # fmt: skip
     return reply
 
 
@@ -146,8 +152,10 @@ def resolve_annotation(annotation: Annotation, *, actor, response: str = "") -> 
         AnnotationReply.objects.create(annotation=annotation, author=actor, body=response)
     annotation.status, annotation.resolved_by, annotation.resolved_at = AnnotationStatus.RESOLVED, actor, timezone.now()
     annotation.save(update_fields=["status", "resolved_by", "resolved_at"])
-    record_event("annotation.resolve", actor=actor, obj=annotation, article_id=article.pk, before=before,
-                 after=_snapshot(annotation), reason=response)  # fmt: skip
+    event = record_event("annotation.resolve", actor=actor, obj=annotation, article_id=article.pk, before=before,
+                         after=_snapshot(annotation), reason=response)  # fmt: skip
+    notify(NotificationKind.ANNOTATION, event=event, recipients=thread_participants(annotation), article=article,
+           exclude=actor, subject=f"Resolved on {article.title}", body=response or "The annotation was resolved.")  # fmt: skip
     return annotation
 
 

@@ -13,9 +13,10 @@ from editorial.exceptions import Forbidden, InvalidInput, StateConflict
 
 from .common import lock_article
 
-SETTINGS_FIELDS = ("topic", "quorum", "required_specialties", "publication_policy", "plain_language_summary")
+SETTINGS_FIELDS = ("topic", "quorum", "required_specialties", "publication_policy", "plain_language_summary",
+                   "review_interval_days")  # fmt: skip
 # Fields only an editor may change after creation: they decide how strict the review is.
-EDITOR_ONLY_FIELDS = ("quorum", "required_specialties", "publication_policy")
+EDITOR_ONLY_FIELDS = ("quorum", "required_specialties", "publication_policy", "review_interval_days")
 
 
 def _unique_slug(title: str) -> str:
@@ -71,7 +72,8 @@ def create_article(
     """Create an article in `draft` with revision 1."""
     if not actor.has_perm("articles.add_article"):
         raise Forbidden("Only authors and editors can create articles.")
-    for attempt in range(3):
+    # Each round of racers for one title lets one through (PostgreSQL): allow for ten at once.
+    for attempt in range(10):
         try:
             with transaction.atomic():
                 article = Article.objects.create(
@@ -85,7 +87,7 @@ def create_article(
                 )
             break
         except IntegrityError:  # two articles with the same title raced for a slug
-            if attempt == 2:
+            if attempt == 9:
                 raise
     revision = _make_revision(article, number=1, author=actor, title=title, body=body, references=references,
                               change_summary="First draft")  # fmt: skip

@@ -11,6 +11,8 @@ from django.utils import timezone
 from articles.models import Article, ArticleState
 from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
+from editorial.models import NotificationKind
+from editorial.notifications import editors, notify
 from reviewers.models import Assignment, AssignmentStatus, ConflictDeclaration
 from reviewers.selectors import board_profile, declaration_in_force
 
@@ -69,8 +71,12 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
         assignment.save()
     else:
         assignment = Assignment.objects.create(article=article, reviewer=reviewer, assigned_by=actor, due=due)
-    record_event("assignment.create", actor=actor, obj=assignment, article_id=article.pk, before=before,
-                 after=_assignment_snapshot(assignment))  # fmt: skip
+    event = record_event("assignment.create", actor=actor, obj=assignment, article_id=article.pk, before=before,
+                         after=_assignment_snapshot(assignment))  # fmt: skip
+    due_text = f", due {due:%Y-%m-%d}" if due else ""
+    notify(NotificationKind.ASSIGNED, event=event, recipients=[reviewer], article=article,
+           subject=f"Please review: {article.title}{due_text}",
+           body="You were assigned to review this article. Declare any conflict of interest before you decide.")  # fmt: skip
     return assignment
 
 
@@ -112,7 +118,7 @@ def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: 
     declaration = ConflictDeclaration.objects.create(
         article=article, member=actor, has_conflict=has_conflict, statement=statement
     )
-    record_event(
+    event = record_event(
         "conflict.declare",
         actor=actor,
         obj=declaration,
@@ -120,4 +126,8 @@ def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: 
         before={"has_conflict": previous.has_conflict, "statement": previous.statement} if previous else None,
         after={"has_conflict": has_conflict, "statement": statement},
     )
+    if has_conflict and Assignment.objects.filter(article=article, reviewer=actor).exists():
+        # The member stays listed but cannot decide; the editors must know to assign someone else.
+        notify(NotificationKind.CONFLICT, event=event, recipients=editors(), article=article,
+               subject=f"{profile.display_name} declared a conflict of interest: {article.title}", body=statement)  # fmt: skip
     return declaration

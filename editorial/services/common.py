@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from articles.models import Article
+from articles.models import Article, Revision
 
 
 def lock_article(article_or_id: Article | int) -> Article:
     """Re-read the article under a row lock (PostgreSQL); SQLite's IMMEDIATE transaction already serialises."""
     pk = article_or_id.pk if isinstance(article_or_id, Article) else article_or_id
-    return Article.objects.select_for_update(of=("self",)).select_related("current_revision").get(pk=pk)
+    article = Article.objects.select_for_update(of=("self",)).select_related("current_revision").get(pk=pk)
+    if article.current_revision_id != getattr(article.current_revision, "pk", None):
+        # PostgreSQL, after waiting for the lock, returns the newest article row but joins it against
+        # the statement's older snapshot: a revision made by the writer it waited for comes back None.
+        article.current_revision = Revision.objects.get(pk=article.current_revision_id)
+    return article
 
 
-def require_reason(reason: str | None, what: str) -> str:
+def require_reason(reason: str | None, what: str, field: str = "comment") -> str:
     from editorial.exceptions import InvalidInput
 
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput(f"A reason is required to {what}.", errors={"comment": ["This field is required."]})
+        raise InvalidInput(f"A reason is required to {what}.", errors={field: ["This field is required."]})
     return reason

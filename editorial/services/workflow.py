@@ -6,14 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState
+from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState, can_start_review
 from articles.rendering import check_citations, render_body
 from editorial.audit import record_event
 from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
-from reviewers.models import Assignment, ConflictDeclaration, Decision, Verdict
+from editorial.models import NotificationKind
+from editorial.notifications import editors, notify
+from reviewers.models import Assignment, ConflictDeclaration, Decision, RevisionApproval, Verdict
 from reviewers.selectors import board_profile, declaration_in_force, open_blocking_annotation_ids, quorum_status
 
 from .common import lock_article, require_reason
+from .publishing import retract_unapproved_live_version, review_interval
 
 VERDICT_FOR = {"approve": Verdict.APPROVE, "request_changes": Verdict.REQUEST_CHANGES, "reject": Verdict.REJECT}
 ROLE_SENTENCES = {
@@ -75,7 +78,9 @@ def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclara
         )
     if declaration.has_conflict:
         raise StateConflict("You declared a conflict of interest on this article.", "conflict_of_interest")
-    if Decision.objects.filter(revision_id=article.current_revision_id, reviewer=actor).exists():
+    if Decision.objects.filter(
+        revision_id=article.current_revision_id, reviewer=actor, round=article.review_round
+    ).exists():
         raise StateConflict(
             f"You already decided on revision {article.current_revision.number}.", "already_decided"
         )
@@ -128,11 +133,12 @@ def take_transition(article: Article, name: str, *, actor, comment: str = "", pa
     }[name](article, actor=actor, comment=comment)
 
 
-def _apply(article: Article, name: str, *, actor, comment: str = "", extra_after: dict | None = None) -> Article:
+def _apply(article: Article, name: str, *, actor, comment: str = "", extra_after: dict | None = None):
+    """Take the FSM transition, save, and record its audit event (returned)."""
     before = article.state
     getattr(article, name)()
     article.save()
-    record_event(
+    return record_event(
         f"article.{name}",
         actor=actor,
         obj=article,
@@ -141,7 +147,6 @@ def _apply(article: Article, name: str, *, actor, comment: str = "", extra_after
         after={"state": article.state, "revision": article.current_revision.number, **(extra_after or {})},
         reason=comment,
     )
-    return article
 
 
 @transaction.atomic
@@ -154,14 +159,18 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
         raise StateConflict(report.sentence(), "citations_incomplete", missing=report.missing, uncited=report.uncited)
     if article.first_submitted_at is None:
         article.first_submitted_at = timezone.now()
-    return _apply(article, "submit", actor=actor, comment=comment)
+    event = _apply(article, "submit", actor=actor, comment=comment)
+    notify(NotificationKind.SUBMITTED, event=event, recipients=editors(), article=article, exclude=actor,
+           subject=f"Submitted: {revision.title}", body=f"Revision {revision.number} was submitted for review.")  # fmt: skip
+    return article
 
 
 @transaction.atomic
 def start_review(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     check_transition(article, "start_review", actor)
-    return _apply(article, "start_review", actor=actor, comment=comment)
+    _apply(article, "start_review", actor=actor, comment=comment)
+    return article
 
 
 @transaction.atomic
@@ -171,14 +180,54 @@ def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
         raise Forbidden(ROLE_SENTENCES["withdraw"])
     reason = require_reason(comment, "withdraw an article")  # 400 before 409 (API.md), as a reject does
     _check_role_and_state(article, "withdraw", actor)
-    return _apply(article, "withdraw", actor=actor, comment=reason)
+    _apply(article, "withdraw", actor=actor, comment=reason)
+    retract_unapproved_live_version(article, reason=f"The article was withdrawn: {reason}")
+    return article
 
 
 @transaction.atomic
 def revise_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     _check_role_and_state(article, "revise", actor)
-    return _apply(article, "revise", actor=actor, comment=comment)
+    _apply(article, "revise", actor=actor, comment=comment)
+    return article
+
+
+@transaction.atomic
+def open_rereview(article: Article, *, actor=None) -> Article:
+    """The periodic re-review of an approved article: a new round of decisions on the live revision.
+
+    `actor` None is the scheduled system action; an editor may also open one early.
+    """
+    article = lock_article(article)
+    if actor is not None and not can_start_review(article, actor):
+        raise Forbidden("Only an editor can open a re-review.")
+    if not can_proceed(article.start_rereview):
+        raise StateConflict(_state_sentence(article, "start_rereview"))
+    article.next_review_due = None
+    event = _apply(article, "start_rereview", actor=actor, extra_after={"round": article.review_round + 1})
+    approvers = RevisionApproval.objects.filter(article=article).order_by("-id").first()
+    people = {*editors().values_list("pk", flat=True)}
+    if approvers is not None:
+        people |= {d.reviewer_id for d in approvers.decisions.all()}
+    notify(NotificationKind.REREVIEW, event=event, recipients=people, article=article, exclude=actor,
+           subject=f"Periodic re-review: {article.current_revision.title}",
+           body="This approved article is due for its periodic review. Please confirm it is still accurate.")  # fmt: skip
+    return article
+
+
+def open_due_rereviews(today=None) -> int:
+    """Open the re-reviews whose date has come (a daily scheduled task)."""
+    today = today or timezone.now().date()
+    due = Article.objects.filter(state=ArticleState.APPROVED, next_review_due__lte=today).values_list("pk", flat=True)
+    opened = 0
+    for pk in due:
+        try:
+            open_rereview(Article(pk=pk))
+            opened += 1
+        except EditorialError:
+            continue  # moved on meanwhile
+    return opened
 
 
 def record_decision(article: Article, *, verdict: str, actor, comment: str = "", password: str | None = None) -> Article:
@@ -230,8 +279,9 @@ def _record_signed_decision(
         meaning=Verdict(verdict).label,
         revision_hash=revision.content_hash,
         specialties=list(profile.specialties),
+        round=article.review_round,
     )
-    record_event(
+    decision_event = record_event(
         f"decision.{verdict}",
         actor=actor,
         obj=decision,
@@ -247,11 +297,38 @@ def _record_signed_decision(
         },
         reason=comment,
     )
+    people = {article.created_by_id, *editors().values_list("pk", flat=True)}
+    notify(NotificationKind.DECISION, event=decision_event, recipients=people, article=article, exclude=actor,
+           subject=f"{decision.signed_name}: {decision.meaning} — {revision.title}",
+           body=comment or decision.meaning)  # fmt: skip
     if verdict == Verdict.APPROVE:
         status = quorum_status(article)
         if status.met:
-            _apply(article, "approve", actor=actor,
-                   extra_after={"approvals": status.count, "approvers": [d.signed_name for d in status.approvals]})  # fmt: skip
+            _approve(article, actor, status)
     else:
-        _apply(article, name, actor=actor, comment=comment)
+        event = _apply(article, name, actor=actor, comment=comment)
+        if verdict == Verdict.REQUEST_CHANGES:
+            notify(NotificationKind.CHANGES_REQUESTED, event=event, recipients=people, article=article,
+                   exclude=actor, subject=f"Changes requested: {revision.title}", body=comment)  # fmt: skip
+        else:
+            retract_unapproved_live_version(article, reason=f"The board rejected this article: {comment}")
     return article
+
+
+def _approve(article: Article, actor, status) -> None:
+    now = timezone.now()
+    article.last_reviewed_at = now
+    article.next_review_due = (now + review_interval(article)).date()
+    event = _apply(article, "approve", actor=actor, extra_after={
+        "approvals": status.count, "approvers": [d.signed_name for d in status.approvals],
+        "next_review_due": article.next_review_due.isoformat(),
+    })  # fmt: skip
+    approval = RevisionApproval.objects.create(
+        article=article, revision=article.current_revision, round=article.review_round, approved_at=now,
+        approvers=[d.signed_name for d in status.approvals],
+    )  # fmt: skip
+    approval.decisions.set(status.approvals)
+    people = {article.created_by_id, *editors().values_list("pk", flat=True), *(d.reviewer_id for d in status.approvals)}
+    notify(NotificationKind.APPROVED, event=event, recipients=people, article=article,
+           subject=f"Approved: {article.current_revision.title}",
+           body="Approved by " + "; ".join(d.signature_line for d in status.approvals))  # fmt: skip

@@ -1,0 +1,89 @@
+"""The transactional outbox: work is written with the change that causes it, and relayed after commit."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger("editorial.outbox")
+
+MAX_ATTEMPTS = 12
+
+
+def enqueue(kind: str, payload: dict, *, dedupe_key: str) -> OutboxMessage:
+    """Record work to dispatch; call inside the transaction of the change. Relayed once it commits."""
+    message, _ = OutboxMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults={"kind": kind, "payload": payload})
+    # robust: a broker that is down must not turn a committed change into an error for the user.
+    transaction.on_commit(lambda: relay_message_ids([message.pk]), robust=True)
+    return message
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(seconds=min(300, 2**attempts))
+
+
+def _publish(message: OutboxMessage) -> None:
+    from .tasks import dispatch_outbox_message
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # Embedded default: run in-process; the consumer is the same code the worker runs.
+        dispatch_outbox_message.apply(args=[str(message.pk)], task_id=str(message.pk), throw=True)
+    else:
+        # The task id is the message id: a re-send after a lost acknowledgement is recognisable.
+        dispatch_outbox_message.apply_async(
+            args=[str(message.pk)], task_id=str(message.pk), retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
+        )  # fmt: skip
+
+
+def relay_message_ids(ids) -> int:
+    return relay_pending(OutboxMessage.objects.filter(pk__in=ids))
+
+
+def relay_pending(messages=None, limit: int = 200) -> int:
+    """Hand pending messages to the broker; return how many were handed over.
+
+    Each message is claimed under a row lock (skip_locked on PostgreSQL), so relays running at the same
+    time never hand over the same message twice. A failure reschedules the message with backoff; after
+    MAX_ATTEMPTS it is marked dead and logged as an error rather than retried forever.
+    """
+    now = timezone.now()
+    queryset = messages if messages is not None else OutboxMessage.objects.all()
+    ids = list(
+        queryset.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    relayed = 0
+    for pk in ids:
+        with transaction.atomic():
+            message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+                pk=pk, status=OutboxStatus.PENDING
+            ).first()
+            if message is None:
+                continue  # another relay has it
+            try:
+                _publish(message)
+            except Exception as error:  # noqa: BLE001 - any broker or task failure is retried later
+                message.attempts += 1
+                message.last_error = f"{type(error).__name__}: {error}"[:2000]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = OutboxStatus.DEAD
+                    log.error("outbox message %s (%s) is dead after %d attempts: %s", message.pk, message.kind,
+                              message.attempts, message.last_error)  # fmt: skip
+                else:
+                    message.next_attempt_at = timezone.now() + _backoff(message.attempts)
+                    log.warning("outbox message %s not relayed (%s); retrying", message.pk, message.last_error)
+                message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+                continue
+            message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
+            message.attempts += 1
+            message.save(update_fields=["status", "sent_at", "attempts"])
+            relayed += 1
+    return relayed
