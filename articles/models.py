@@ -141,7 +141,8 @@ class Article(ConcurrentTransitionMixin, models.Model):
         permission=can_manage_article,
     )
     def revise(self) -> None:
-        pass
+        # Back to draft: whatever is submitted next is judged afresh, even the same revision.
+        self.review_round += 1
 
     @transition(
         field=state,

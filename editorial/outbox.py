@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +30,7 @@ def _backoff(attempts: int) -> datetime.timedelta:
 def _publish(message: OutboxMessage) -> None:
     from .tasks import dispatch_outbox_message
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if dispatch_outbox_message.app.conf.task_always_eager:
         # Embedded default: run in-process; the consumer is the same code the worker runs.
         dispatch_outbox_message.apply(args=[str(message.pk)], task_id=str(message.pk), throw=True)
     else:

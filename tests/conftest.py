@@ -1,3 +1,4 @@
+import importlib
 import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -76,3 +77,54 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "sqlite_only" in item.keywords and vendor != "sqlite":
             item.add_marker(skip_sqlite)
+
+
+@pytest.fixture(scope="session")
+def redis_test_url():
+    """Tests use their own Redis database number and key prefix-free queues; never FLUSHALL."""
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def worker_queue_name() -> str:
+    # One queue per xdist worker and process, so a worker thread never eats another run's tasks.
+    return f"editorial-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+
+
+ROLE_PERMISSIONS = importlib.import_module("editorial.migrations.0003_roles").ROLE_PERMISSIONS
+AUDIT_TRIGGERS = importlib.import_module("editorial.migrations.0002_audit_triggers")
+
+
+@pytest.fixture
+def committed_roles(transactional_db):
+    """The role groups and the chain head row, as the migrations made them.
+
+    A transactional test ends with a flush, which empties every table: content types and permissions
+    come back (post_migrate), the groups of migration 0003 and the chain head row of 0002 do not.
+    On SQLite the flush is a DELETE, which the append-only triggers refuse: empty the audit table
+    here first, with the triggers off for that moment (PostgreSQL's flush is a TRUNCATE).
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    from editorial.models import AuditChainHead
+
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    AuditChainHead.objects.get_or_create(pk=1)
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in AUDIT_TRIGGERS.SQLITE_BACKWARD:
+                cursor.execute(statement)
+            cursor.execute("DELETE FROM editorial_auditevent")
+            for statement in AUDIT_TRIGGERS.SQLITE_FORWARD:
+                cursor.execute(statement)
+
+
+@pytest.fixture(autouse=True)
+def _roles_for_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("committed_roles")

@@ -41,7 +41,7 @@ def _anchor_for(annotation: Annotation, revision: Revision | None) -> Annotation
     anchors = AnnotationAnchor.objects.select_related(
         "revision", "annotation__created_by", "annotation__created_on_revision", "annotation__resolved_by",
         "annotation__accepted_revision",
-    ).filter(annotation=annotation)  # fmt: skip
+    ).prefetch_related("annotation__replies__author").filter(annotation=annotation)  # fmt: skip
     anchor = anchors.filter(revision=revision).first() if revision else None
     return anchor or anchors.order_by("-revision__number").first()
 

@@ -217,7 +217,7 @@ def carry_open_annotations(article: Article, old_revision: Revision, new_revisio
                  after={"revision": new_revision.number, **outcome})  # fmt: skip
 
 
-def _replace_in_body(body: str, anchor: AnnotationAnchor, text_length: int, replacement: str) -> str:
+def _replace_in_body(body: str, anchor: AnnotationAnchor, text_length: int, replacement: str, text: str = "") -> str:
     occurrences = []
     i = body.find(anchor.exact)
     while i != -1:
@@ -231,6 +231,11 @@ def _replace_in_body(body: str, anchor: AnnotationAnchor, text_length: int, repl
     # Text positions and Markdown positions differ; the nearest occurrence by relative position wins.
     expected = anchor.start * len(body) / max(text_length, 1)
     at = min(occurrences, key=lambda pos: abs(pos - expected))
+    # Unless the body has as many occurrences as the text: then the k-th in the text is the k-th in the body
+    # (markup such as a long link URL would otherwise shift the estimate onto another occurrence).
+    in_text = [i for i in range(len(text)) if text.startswith(anchor.exact, i)] if text else []
+    if len(in_text) == len(occurrences) and anchor.start in in_text:
+        at = occurrences[in_text.index(anchor.start)]
     return body[:at] + replacement + body[at + len(anchor.exact) :]
 
 
@@ -254,7 +259,7 @@ def accept_suggestion(annotation: Annotation, *, actor) -> Annotation:
     anchor = annotation.anchors.filter(revision=current).first()
     if anchor is None or anchor.orphaned:
         raise StateConflict("The suggested passage is no longer in the current revision.", "suggestion_not_applicable")
-    body = _replace_in_body(current.body, anchor, len(current.text), annotation.suggestion)
+    body = _replace_in_body(current.body, anchor, len(current.text), annotation.suggestion, current.text)
     before = _snapshot(annotation)
     # Resolved before the new revision is made, so it is not carried onto the text it changed.
     annotation.status, annotation.resolved_by, annotation.resolved_at = AnnotationStatus.RESOLVED, actor, timezone.now()

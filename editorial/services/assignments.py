@@ -48,6 +48,11 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
         raise InvalidInput(
             f"{reviewer_username} is not an active board member.", errors={"reviewer": ["Not an active board member."]}
         )
+    if not profile.credentials_valid():
+        raise InvalidInput(
+            f"{profile.display_name}'s credentials expired on {profile.credentials_valid_until:%Y-%m-%d}.",
+            errors={"reviewer": ["Credentials expired."]},
+        )
     if reviewer.pk == article.created_by_id:
         raise InvalidInput(
             "A board member cannot review an article they wrote.", errors={"reviewer": ["This is the article's author."]}
