@@ -1,7 +1,9 @@
-.PHONY: run test lint bench
-
+.PHONY: run stack test lint bench
 run:  ## run the system on SQLite with demo data
 	bin/run
+
+stack:  ## web + worker + beat on PostgreSQL and Redis
+	bin/stack
 
 test:  ## the whole test suite (PostgreSQL, then SQLite)
 	bin/test
@@ -11,3 +13,5 @@ lint:
 
 bench:
 	.venv/bin/python bench/audit_chain.py
+	.venv/bin/python bench/reanchor.py
+	.venv/bin/python bench/publishing.py

@@ -55,16 +55,10 @@ def can_decide(article: Article, user) -> bool:
 class Article(ConcurrentTransitionMixin, models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     topic = models.SlugField(max_length=80, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_articles"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_articles")
     state = FSMField(default=ArticleState.DRAFT, choices=ArticleState.choices, protected=True, db_index=True)
-    current_revision = models.ForeignKey(
-        "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    quorum = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
-    )
+    current_revision = models.ForeignKey("Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quorum = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
     required_specialties = models.JSONField(default=list, blank=True)
     publication_policy = models.CharField(
         max_length=20, choices=PublicationPolicy.choices, default=PublicationPolicy.AFTER_APPROVAL
@@ -158,9 +152,9 @@ class Article(ConcurrentTransitionMixin, models.Model):
     def withdraw(self) -> None:
         pass
 
-
-    @transition(field=state, source=ArticleState.APPROVED, target=ArticleState.UNDER_REVIEW,
-                permission=can_start_review)  # fmt: skip
+    @transition(
+        field=state, source=ArticleState.APPROVED, target=ArticleState.UNDER_REVIEW, permission=can_start_review
+    )
     def start_rereview(self) -> None:
         """The periodic re-review of an approved article (a system action, or an editor's)."""
         self.review_round += 1

@@ -3,24 +3,52 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import markdown
 import nh3
-from markdown.util import AtomicString
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
 
 # `[12]` not followed by `(` or `[` (unless another marker, as in `[1][2]`): a citation marker, not a link.
 CITATION_PATTERN = r"\[(\d{1,4})\](?!\(|\[(?!\d{1,4}\]))"
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s",
-    "ul", "ol", "li", "blockquote", "code", "pre", "a", "sup", "sub", "table", "thead", "tbody",
-    "tr", "th", "td", "abbr",
-}  # fmt: skip
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "a",
+    "sup",
+    "sub",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "abbr",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_CLASSES = {"a": {"citation"}, "sup": {"citation"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
@@ -34,9 +62,9 @@ class _CitationProcessor(InlineProcessor):
     def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (Markdown's API)
         number = int(m.group(1))
         self.found.append(number)
-        sup = etree.Element("sup")
+        sup = ElementTree.Element("sup")
         sup.set("class", "citation")
-        link = etree.SubElement(sup, "a")
+        link = ElementTree.SubElement(sup, "a")
         link.set("href", f"#ref-{number}")
         link.set("class", "citation")
         link.text = AtomicString(f"[{number}]")  # not re-scanned for markers
@@ -81,8 +109,21 @@ def render_body(body: str) -> RenderedBody:
 
 
 _BLOCK_TAGS = {
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "table", "hr", "tr",
-}  # fmt: skip
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "table",
+    "hr",
+    "tr",
+}
 
 
 class _TextExtractor(HTMLParser):

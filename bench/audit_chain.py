@@ -60,8 +60,15 @@ def main() -> None:
     while remaining > 0:
         with transaction.atomic():
             for _ in range(min(args.batch, remaining)):
-                record_event("bench.event", actor=author, obj=article, article_id=article.pk,
-                             before={"n": remaining}, after={"n": remaining - 1}, reason="benchmark")  # fmt: skip
+                record_event(
+                    "bench.event",
+                    actor=author,
+                    obj=article,
+                    article_id=article.pk,
+                    before={"n": remaining},
+                    after={"n": remaining - 1},
+                    reason="benchmark",
+                )
                 remaining -= 1
     append_seconds = time.perf_counter() - started
 
@@ -74,15 +81,19 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    print(json.dumps({
-        "database": connection.vendor,
-        "events": AuditEvent.objects.count() - start_count,
-        "append_per_second": round(args.events / append_seconds),
-        "verify_seconds": round(verify_seconds, 3),
-        "verify_events_per_second": round(result.checked / verify_seconds),
-        "verify_peak_mib": round(peak / 2**20, 1),
-        "ok": result.ok,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "database": connection.vendor,
+                "events": AuditEvent.objects.count() - start_count,
+                "append_per_second": round(args.events / append_seconds),
+                "verify_seconds": round(verify_seconds, 3),
+                "verify_events_per_second": round(result.checked / verify_seconds),
+                "verify_peak_mib": round(peak / 2**20, 1),
+                "ok": result.ok,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

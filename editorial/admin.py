@@ -52,8 +52,13 @@ class ArticleAdmin(FSMAdminMixin, admin.ModelAdmin):
         # the role, the object-level rules and the state, and writes the audit event.
         kwargs = kwargs or {}
         try:
-            take_transition(obj, transition_name, actor=request.user, comment=kwargs.get("comment", ""),
-                            password=kwargs.get("password"))  # fmt: skip
+            take_transition(
+                obj,
+                transition_name,
+                actor=request.user,
+                comment=kwargs.get("comment", ""),
+                password=kwargs.get("password"),
+            )
         except EditorialError as error:
             self.message_user(request, f"{transition_name}: {error.detail}", messages.ERROR)
             return False

@@ -105,9 +105,11 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
         # read above can be older than the rows, and events appended in between looked "beyond_head".
         head_row = AuditChainHead.objects.filter(pk=1)
         rows = AuditEvent.objects.order_by("seq").values(
-            *HASHED_FIELDS, "hash", head_seq_now=Subquery(head_row.values("seq")),
+            *HASHED_FIELDS,
+            "hash",
+            head_seq_now=Subquery(head_row.values("seq")),
             head_hash_now=Subquery(head_row.values("hash")),
-        )  # fmt: skip
+        )
         for event in rows.iterator(chunk_size=batch_size):
             seq_now, hash_now = event.pop("head_seq_now"), event.pop("head_hash_now")
             if seq_now is not None:
@@ -118,14 +120,14 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
                 result = VerifyResult(False, checked, expected_seq, "seq_gap")
                 break
             if event["prev_hash"] != prev_hash:
-                result = VerifyResult(False, checked, seq, "prev_hash_mismatch", expected_hash=prev_hash,
-                                      found_hash=event["prev_hash"])  # fmt: skip
+                result = VerifyResult(
+                    False, checked, seq, "prev_hash_mismatch", expected_hash=prev_hash, found_hash=event["prev_hash"]
+                )
                 break
             stored = event.pop("hash")
             computed = event_hash(event)
             if computed != stored:
-                result = VerifyResult(False, checked, seq, "hash_mismatch", expected_hash=computed,
-                                      found_hash=stored)  # fmt: skip
+                result = VerifyResult(False, checked, seq, "hash_mismatch", expected_hash=computed, found_hash=stored)
                 break
             checked += 1
             prev_hash = stored
@@ -138,8 +140,9 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
             elif last_seq < head_seq:
                 result = VerifyResult(False, checked, last_seq + 1, "truncated")
             elif head_hash != prev_hash:
-                result = VerifyResult(False, checked, last_seq, "head_mismatch", expected_hash=head_hash,
-                                      found_hash=prev_hash)  # fmt: skip
+                result = VerifyResult(
+                    False, checked, last_seq, "head_mismatch", expected_hash=head_hash, found_hash=prev_hash
+                )
             else:
                 result = VerifyResult(True, checked)
         result.head_seq, result.head_hash = head_seq, head_hash

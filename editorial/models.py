@@ -20,8 +20,20 @@ def canonical_json(value) -> str:
 
 
 # What the hash covers, as stored columns (attribute names differ for foreign keys).
-HASHED_FIELDS = ("seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id", "article_id",
-                 "before", "after", "reason", "prev_hash")  # fmt: skip
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "article_id",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+)
 
 
 def event_hash(fields: dict) -> str:
@@ -131,8 +143,12 @@ class NotificationKind(models.TextChoices):
 
 
 # Kinds a user may not switch off: they carry a duty (a review to do, a safety-relevant change).
-REQUIRED_KINDS = {NotificationKind.ASSIGNED, NotificationKind.OVERDUE, NotificationKind.RETRACTED,
-                  NotificationKind.REREVIEW}  # fmt: skip
+REQUIRED_KINDS = {
+    NotificationKind.ASSIGNED,
+    NotificationKind.OVERDUE,
+    NotificationKind.RETRACTED,
+    NotificationKind.REREVIEW,
+}
 
 
 class Notification(models.Model):
@@ -163,10 +179,13 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
-    mode = models.CharField(max_length=10, choices=[("immediate", "Immediately"), ("digest", "Daily digest"),
-                                                    ("off", "Off")])  # fmt: skip
+    mode = models.CharField(
+        max_length=10, choices=[("immediate", "Immediately"), ("digest", "Daily digest"), ("off", "Off")]
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]

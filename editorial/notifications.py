@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import AuditEvent, Notification, NotificationKind, NotificationPreference, REQUIRED_KINDS
+from .models import REQUIRED_KINDS, AuditEvent, Notification, NotificationKind, NotificationPreference
 from .outbox import enqueue
 from .roles import EDITORS
 
@@ -23,8 +23,17 @@ def editors():
     return get_user_model().objects.filter(groups__name=EDITORS, is_active=True)
 
 
-def notify(kind: str, *, event: AuditEvent | None = None, key: str | None = None, recipients, subject: str,
-           body: str, article=None, exclude=None) -> None:  # fmt: skip
+def notify(
+    kind: str,
+    *,
+    event: AuditEvent | None = None,
+    key: str | None = None,
+    recipients,
+    subject: str,
+    body: str,
+    article=None,
+    exclude=None,
+) -> None:
     """Queue a notification of an audited `event` (or of a unique `key`) to each recipient, never to `exclude`.
 
     Call inside the transaction of the change: the outbox row commits with it, or not at all.
@@ -35,11 +44,17 @@ def notify(kind: str, *, event: AuditEvent | None = None, key: str | None = None
     event_key = f"{kind}:{event.seq}" if event is not None else f"{kind}:{key}"
     enqueue(
         "notify",
-        {"kind": kind, "event_key": event_key, "recipient_ids": ids, "subject": subject, "body": body,
-         "article_id": getattr(article, "pk", None),
-         "url": f"/api/v1/articles/{article.pk}/" if article is not None else ""},
+        {
+            "kind": kind,
+            "event_key": event_key,
+            "recipient_ids": ids,
+            "subject": subject,
+            "body": body,
+            "article_id": getattr(article, "pk", None),
+            "url": f"/api/v1/articles/{article.pk}/" if article is not None else "",
+        },
         dedupe_key=f"notify:{event_key}",
-    )  # fmt: skip
+    )
 
 
 def email_mode(user_id: int, kind: str, preferences: dict) -> str:
@@ -63,14 +78,18 @@ def deliver(payload: dict) -> int:
             event_key=payload["event_key"],
             recipient_id=user_id,
             defaults={
-                "kind": kind, "article_id": payload.get("article_id"), "subject": payload["subject"][:300],
-                "body": payload["body"], "url": payload.get("url", ""),
+                "kind": kind,
+                "article_id": payload.get("article_id"),
+                "subject": payload["subject"][:300],
+                "body": payload["body"],
+                "url": payload.get("url", ""),
                 "email_mode": email_mode(user_id, kind, preferences),
             },
-        )  # fmt: skip
+        )
     sent = 0
-    pending = Notification.objects.filter(event_key=payload["event_key"], email_mode="immediate",
-                                          emailed_at__isnull=True).values_list("pk", flat=True)  # fmt: skip
+    pending = Notification.objects.filter(
+        event_key=payload["event_key"], email_mode="immediate", emailed_at__isnull=True
+    ).values_list("pk", flat=True)
     for pk in pending:
         sent += send_notification_email(pk)
     return sent
@@ -133,27 +152,32 @@ def assigned_reviewer_ids(article) -> set[int]:
     return set(article.assignments.filter(~Q(status="declined")).values_list("reviewer_id", flat=True))
 
 
-
 def remind_overdue_assignments(today=None) -> int:
     """Remind each reviewer of each overdue assignment, once per day (the key holds the date)."""
     from articles.models import ArticleState
     from reviewers.models import Assignment, Decision
 
     today = today or timezone.now().date()
-    overdue = (
-        Assignment.objects.filter(due__lt=today, status__in=["assigned", "accepted"],
-                                  article__state__in=[ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW])
-        .select_related("article__current_revision", "reviewer")
-    )  # fmt: skip
+    overdue = Assignment.objects.filter(
+        due__lt=today,
+        status__in=["assigned", "accepted"],
+        article__state__in=[ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW],
+    ).select_related("article__current_revision", "reviewer")
     reminded = 0
     for assignment in overdue:
         article = assignment.article
-        if Decision.objects.filter(revision_id=article.current_revision_id, reviewer=assignment.reviewer,
-                                   round=article.review_round).exists():  # fmt: skip
+        if Decision.objects.filter(
+            revision_id=article.current_revision_id, reviewer=assignment.reviewer, round=article.review_round
+        ).exists():
             continue
         with transaction.atomic():
-            notify(NotificationKind.OVERDUE, key=f"{assignment.pk}:{today.isoformat()}", recipients=[assignment.reviewer],
-                   article=article, subject=f"Overdue review: {article.title}",
-                   body=f"Your review was due on {assignment.due:%Y-%m-%d}.")  # fmt: skip
+            notify(
+                NotificationKind.OVERDUE,
+                key=f"{assignment.pk}:{today.isoformat()}",
+                recipients=[assignment.reviewer],
+                article=article,
+                subject=f"Overdue review: {article.title}",
+                body=f"Your review was due on {assignment.due:%Y-%m-%d}.",
+            )
         reminded += 1
     return reminded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,12 +16,25 @@ log = logging.getLogger("editorial.outbox")
 MAX_ATTEMPTS = 12
 
 
+_after_commit = threading.local()
+
+
 def enqueue(kind: str, payload: dict, *, dedupe_key: str) -> OutboxMessage:
     """Record work to dispatch; call inside the transaction of the change. Relayed once it commits."""
     message, _ = OutboxMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults={"kind": kind, "payload": payload})
+    if not hasattr(_after_commit, "ids"):
+        _after_commit.ids = []
+    _after_commit.ids.append(message.pk)
     # robust: a broker that is down must not turn a committed change into an error for the user.
-    transaction.on_commit(lambda: relay_message_ids([message.pk]), robust=True)
+    # The first callback to run relays everything this thread queued; the others find nothing left.
+    transaction.on_commit(_relay_queued, robust=True)
     return message
+
+
+def _relay_queued() -> None:
+    ids, _after_commit.ids = getattr(_after_commit, "ids", []), []
+    if ids:
+        relay_pending(OutboxMessage.objects.filter(pk__in=ids), limit=len(ids))
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
@@ -36,13 +50,11 @@ def _publish(message: OutboxMessage) -> None:
     else:
         # The task id is the message id: a re-send after a lost acknowledgement is recognisable.
         dispatch_outbox_message.apply_async(
-            args=[str(message.pk)], task_id=str(message.pk), retry=True,
+            args=[str(message.pk)],
+            task_id=str(message.pk),
+            retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
-        )  # fmt: skip
-
-
-def relay_message_ids(ids) -> int:
-    return relay_pending(OutboxMessage.objects.filter(pk__in=ids))
+        )
 
 
 def relay_pending(messages=None, limit: int = 200) -> int:
@@ -60,22 +72,36 @@ def relay_pending(messages=None, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     relayed = 0
-    for pk in ids:
-        with transaction.atomic():
-            message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
-                pk=pk, status=OutboxStatus.PENDING
-            ).first()
-            if message is None:
-                continue  # another relay has it
+    for start in range(0, len(ids), 100):
+        relayed += _relay_batch(ids[start : start + 100])
+    return relayed
+
+
+def _relay_batch(ids: list) -> int:
+    relayed = 0
+    with transaction.atomic():
+        # Claimed under row locks: concurrent relays skip what another one holds.
+        messages = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=OutboxStatus.PENDING)
+            .order_by("created_at")
+        )
+        for message in messages:
             try:
-                _publish(message)
-            except Exception as error:  # noqa: BLE001 - any broker or task failure is retried later
+                with transaction.atomic():  # an in-process failure rolls back its own work only
+                    _publish(message)
+            except Exception as error:
                 message.attempts += 1
                 message.last_error = f"{type(error).__name__}: {error}"[:2000]
                 if message.attempts >= MAX_ATTEMPTS:
                     message.status = OutboxStatus.DEAD
-                    log.error("outbox message %s (%s) is dead after %d attempts: %s", message.pk, message.kind,
-                              message.attempts, message.last_error)  # fmt: skip
+                    log.error(
+                        "outbox message %s (%s) is dead after %d attempts: %s",
+                        message.pk,
+                        message.kind,
+                        message.attempts,
+                        message.last_error,
+                    )
                 else:
                     message.next_attempt_at = timezone.now() + _backoff(message.attempts)
                     log.warning("outbox message %s not relayed (%s); retrying", message.pk, message.last_error)

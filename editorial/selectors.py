@@ -7,9 +7,7 @@ from django.db.models import QuerySet
 from .models import AuditEvent
 
 
-def audit_events(
-    *, article_id=None, actor_username=None, actions=None, since=None, until=None
-) -> QuerySet[AuditEvent]:
+def audit_events(*, article_id=None, actor_username=None, actions=None, since=None, until=None) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("actor").order_by("seq")
     if article_id is not None:
         events = events.filter(article_id=article_id)

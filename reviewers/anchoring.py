@@ -56,8 +56,9 @@ def anchor_at(text: str, start: int, end: int) -> Anchor:
     )
 
 
-def anchor_from_selectors(text: str, exact: str, prefix: str = "", suffix: str = "",
-                          start: int | None = None, end: int | None = None) -> Anchor:  # fmt: skip
+def anchor_from_selectors(
+    text: str, exact: str, prefix: str = "", suffix: str = "", start: int | None = None, end: int | None = None
+) -> Anchor:
     """Check that the quote really stands in `text` (at start..end when given) and return its anchor."""
     if not exact:
         raise AnchorError("The quote (exact) is empty.")
@@ -74,9 +75,7 @@ def anchor_from_selectors(text: str, exact: str, prefix: str = "", suffix: str =
             raise AnchorError("The suffix does not match the text after the quote.")
         return anchor_at(text, start, end)
     matches = [
-        i
-        for i in _occurrences(text, exact)
-        if text[:i].endswith(prefix) and text[i + len(exact) :].startswith(suffix)
+        i for i in _occurrences(text, exact) if text[:i].endswith(prefix) and text[i + len(exact) :].startswith(suffix)
     ]
     if not matches:
         raise AnchorError("The quote is not in this revision's text.")
@@ -118,8 +117,21 @@ class Reanchorer:
         self.new_text = new_text
         self.diffs = self.dmp.diff_main(old_text, new_text)
 
-    def place(self, old: Anchor) -> Placement:
-        """Exact quote near where the edit moved it, else fuzzy within the bound, else orphaned."""
+    def place(self, old: Anchor, original: str | None = None) -> Placement:
+        """Exact quote near where the edit moved it, else fuzzy within the bound, else orphaned.
+
+        `original` is the quote as the reviewer made it; a fuzzy match must stay within the bound
+        of it too, so that small changes over many revisions never add up to other text.
+        """
+        placement = self._place(old)
+        if original is None or placement.anchor is None or original == old.exact:
+            return placement
+        distance = edit_distance(original, placement.anchor.exact)
+        if distance > fuzzy_bound(original):
+            return Placement(None, "orphaned")
+        return Placement(placement.anchor, placement.method, distance)
+
+    def _place(self, old: Anchor) -> Placement:
         new_text, quote = self.new_text, old.exact
         expected = self.dmp.diff_xIndex(self.diffs, old.start)
         candidates = []

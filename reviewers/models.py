@@ -136,6 +136,8 @@ class Annotation(models.Model):
     kind = models.CharField(max_length=20, choices=AnnotationKind.choices)
     body = models.TextField()
     suggestion = models.TextField(blank=True, help_text="Proposed replacement text, for suggestions.")
+    # The text as the reviewer quoted it; re-anchoring never strays further from it than the fuzzy bound.
+    quote = models.TextField(default="")
     # Safety concerns always block approval; any other annotation may be marked blocking.
     blocking = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=AnnotationStatus.choices, default=AnnotationStatus.OPEN)
@@ -174,6 +176,8 @@ class AnnotationAnchor(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     method = models.CharField(max_length=20, choices=AnchorMethod.choices)
+    # The revision whose text the positions count in: the anchor's own, or for an orphan the one it last stood on.
+    positions_revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+", null=True)
     distance = models.PositiveIntegerField(default=0, help_text="Edit distance from the quote, for fuzzy matches.")
 
     class Meta:

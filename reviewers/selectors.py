@@ -14,9 +14,7 @@ from .models import AssignmentStatus, BoardMember, ConflictDeclaration, Decision
 
 
 def declaration_in_force(article: Article, member) -> ConflictDeclaration | None:
-    return (
-        ConflictDeclaration.objects.filter(article=article, member=member).order_by("-declared_at", "-id").first()
-    )
+    return ConflictDeclaration.objects.filter(article=article, member=member).order_by("-declared_at", "-id").first()
 
 
 def declarations_in_force(article: Article, member_ids) -> dict[int, ConflictDeclaration]:
@@ -59,7 +57,9 @@ def valid_approvals(article: Article) -> list[Decision]:
     """Approvals on the current revision by members still assigned, declared unconflicted, in date."""
     decisions = list(
         Decision.objects.filter(
-            article=article, revision_id=article.current_revision_id, verdict=Verdict.APPROVE,
+            article=article,
+            revision_id=article.current_revision_id,
+            verdict=Verdict.APPROVE,
             round=article.review_round,
         ).select_related("assignment", "reviewer__board_profile")
     )
@@ -158,8 +158,14 @@ def anchors_on_revision(revision):
 
     return (
         AnnotationAnchor.objects.filter(revision=revision)
-        .select_related("annotation__created_by", "annotation__created_on_revision", "annotation__resolved_by",
-                        "annotation__accepted_revision", "revision")  # fmt: skip
+        .select_related(
+            "annotation__created_by",
+            "annotation__created_on_revision",
+            "annotation__resolved_by",
+            "positions_revision",
+            "annotation__accepted_revision",
+            "revision",
+        )
         .prefetch_related(
             Prefetch("annotation__replies", queryset=AnnotationReply.objects.select_related("author").order_by("id"))
         )
@@ -172,9 +178,7 @@ def review_statuses(article: Article, revision_ids) -> dict[int, str]:
     from .models import Decision, RevisionApproval
 
     revision_ids = set(revision_ids)
-    approved = set(
-        RevisionApproval.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True)
-    )
+    approved = set(RevisionApproval.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True))
     decided = set(Decision.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True))
     statuses = {}
     for revision_id in revision_ids:

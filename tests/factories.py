@@ -17,7 +17,10 @@ from reviewers.models import BoardMember
 
 PASSWORD = "correct horse battery"
 
-BODY = "## From the Guidelines\n\nStatins lower LDL cholesterol [1].\n\n## From the Research\n\nA trial found fewer events [2]."
+BODY = (
+    "## From the Guidelines\n\nStatins lower LDL cholesterol [1].\n\n"
+    "## From the Research\n\nA trial found fewer events [2]."
+)
 REFERENCES = [
     {"kind": "guideline", "citation": "ESC/EAS Guidelines for the management of dyslipidaemias", "year": 2019},
     {"kind": "research", "citation": "Trial of statins in primary prevention", "year": 2016, "pmid": "12345"},
@@ -53,8 +56,10 @@ class BoardMemberFactory(factory.django.DjangoModelFactory):
 
 def make_user(role: str, **kwargs):
     if role == "board":
-        return BoardMemberFactory(**{f"user__{k}": v for k, v in kwargs.items() if k == "username"},
-                                  **{k: v for k, v in kwargs.items() if k != "username"}).user  # fmt: skip
+        return BoardMemberFactory(
+            **{f"user__{k}": v for k, v in kwargs.items() if k == "username"},
+            **{k: v for k, v in kwargs.items() if k != "username"},
+        ).user
     return UserFactory(role=role, **kwargs)
 
 

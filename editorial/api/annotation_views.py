@@ -18,8 +18,7 @@ from reviewers.selectors import anchors_on_revision
 from . import serializers as s
 from .base import EditorialAPIView
 
-MOTIVATION = {"comment": "commenting", "suggestion": "editing", "citation_needed": "questioning",
-              "safety": "assessing"}  # fmt: skip
+MOTIVATION = {"comment": "commenting", "suggestion": "editing", "citation_needed": "questioning", "safety": "assessing"}
 
 
 class JSONLDRenderer(JSONRenderer):
@@ -38,10 +37,18 @@ def _revision_param(request, article) -> Revision:
 
 def _anchor_for(annotation: Annotation, revision: Revision | None) -> AnnotationAnchor:
     """The annotation on the given revision, else where it last stood."""
-    anchors = AnnotationAnchor.objects.select_related(
-        "revision", "annotation__created_by", "annotation__created_on_revision", "annotation__resolved_by",
-        "annotation__accepted_revision",
-    ).prefetch_related("annotation__replies__author").filter(annotation=annotation)  # fmt: skip
+    anchors = (
+        AnnotationAnchor.objects.select_related(
+            "revision",
+            "positions_revision",
+            "annotation__created_by",
+            "annotation__created_on_revision",
+            "annotation__resolved_by",
+            "annotation__accepted_revision",
+        )
+        .prefetch_related("annotation__replies__author")
+        .filter(annotation=annotation)
+    )
     anchor = anchors.filter(revision=revision).first() if revision else None
     return anchor or anchors.order_by("-revision__number").first()
 
@@ -51,13 +58,20 @@ def as_web_annotation(anchor: AnnotationAnchor, request) -> dict:
     annotation = anchor.annotation
     bodies = [{"type": "TextualBody", "value": annotation.body, "format": "text/plain", "purpose": "commenting"}]
     if annotation.suggestion:
-        bodies.append({"type": "TextualBody", "value": annotation.suggestion, "format": "text/plain",
-                       "purpose": "editing"})  # fmt: skip
+        bodies.append(
+            {"type": "TextualBody", "value": annotation.suggestion, "format": "text/plain", "purpose": "editing"}
+        )
     bodies += [
-        {"type": "TextualBody", "value": r["body"], "format": "text/plain", "purpose": "replying",
-         "creator": r["author"], "created": r["created_at"]}
+        {
+            "type": "TextualBody",
+            "value": r["body"],
+            "format": "text/plain",
+            "purpose": "replying",
+            "creator": r["author"],
+            "created": r["created_at"],
+        }
         for r in data["replies"]
-    ]  # fmt: skip
+    ]
     return {
         "@context": "http://www.w3.org/ns/anno.jsonld",
         "id": request.build_absolute_uri(f"/api/v1/articles/{annotation.article_id}/annotations/{annotation.pk}/"),
@@ -66,8 +80,10 @@ def as_web_annotation(anchor: AnnotationAnchor, request) -> dict:
         "created": data["created_at"],
         "creator": {"type": "Person", "nickname": data["created_by"]},
         "body": bodies,
-        "target": {"source": request.build_absolute_uri(data["target"]["source"]),
-                   "selector": data["target"]["selector"]},  # fmt: skip
+        "target": {
+            "source": request.build_absolute_uri(data["target"]["source"]),
+            "selector": data["target"]["selector"],
+        },
         "editorial:status": data["status"],
         "editorial:blocking": data["blocking"],
         "editorial:kind": data["kind"],
@@ -92,9 +108,15 @@ class AnnotationListCreate(EditorialAPIView, ListAPIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         annotation = annotation_services.add_annotation(
-            article, actor=request.user, revision_number=fields["revision"], kind=fields["kind"], body=fields["body"],
-            suggestion=fields.get("suggestion", ""), blocking=fields["blocking"], selectors=s.TargetInput.to_selectors(fields["target"]),
-        )  # fmt: skip
+            article,
+            actor=request.user,
+            revision_number=fields["revision"],
+            kind=fields["kind"],
+            body=fields["body"],
+            suggestion=fields.get("suggestion", ""),
+            blocking=fields["blocking"],
+            selectors=s.TargetInput.to_selectors(fields["target"]),
+        )
         anchor = _anchor_for(annotation, annotation.created_on_revision)
         return Response(s.AnnotationOutput(anchor).data, status=status.HTTP_201_CREATED)
 
@@ -133,7 +155,9 @@ class AnnotationReply(_AnnotationAction):
         annotation = self.annotation(article_id, annotation_id)
         data = s.ReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reply = annotation_services.reply_to_annotation(annotation, actor=request.user, body=data.validated_data["body"])
+        reply = annotation_services.reply_to_annotation(
+            annotation, actor=request.user, body=data.validated_data["body"]
+        )
         return Response(s.ReplyOutput(reply).data, status=status.HTTP_201_CREATED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC
 
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
@@ -19,8 +20,21 @@ from editorial.selectors import audit_events
 from . import serializers as s
 from .base import EditorialAPIView
 
-CSV_COLUMNS = ["seq", "at", "actor", "actor_name", "action", "object_type", "object_id", "article", "before",
-               "after", "reason", "hash", "prev_hash"]  # fmt: skip
+CSV_COLUMNS = [
+    "seq",
+    "at",
+    "actor",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "article",
+    "before",
+    "after",
+    "reason",
+    "hash",
+    "prev_hash",
+]
 
 
 class CSVRenderer(BaseRenderer):
@@ -58,9 +72,9 @@ def _parse_moment(name: str, value: str, end_of_day: bool):
     if moment is None:
         if day is None:
             raise InvalidInput(f"{name} must be an ISO 8601 date or time.", errors={name: ["Not ISO 8601."]})
-        from datetime import datetime, time, timezone
+        from datetime import datetime, time
 
-        moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=timezone.utc)
+        moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
     if moment.tzinfo is None:
         raise InvalidInput(f"{name} needs a time zone (for example Z).", errors={name: ["Missing time zone."]})
     return moment

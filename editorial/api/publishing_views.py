@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from articles.models import PublishedVersion, PublishRequest
+from editorial import permissions
 from editorial.models import Notification, NotificationPreference
 from editorial.services import publishing
 from reviewers.selectors import review_statuses
@@ -30,12 +31,15 @@ class Publish(EditorialAPIView, ListAPIView):
     @extend_schema(request=s.PublishInput, responses={202: s.PublishRequestOutput})
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
+        permissions.require_can_publish(request.user)
         data = s.PublishInput(data=request.data)
         data.is_valid(raise_exception=True)
         publish_request = publishing.request_publication(
-            article, actor=request.user, revision_number=data.validated_data.get("revision"),
+            article,
+            actor=request.user,
+            revision_number=data.validated_data.get("revision"),
             publish_at=data.validated_data.get("publish_at"),
-        )  # fmt: skip
+        )
         publish_request = self.get_queryset().get(pk=publish_request.pk)
         return Response(s.PublishRequestOutput(publish_request).data, status=status.HTTP_202_ACCEPTED)
 
@@ -67,6 +71,7 @@ class Retract(EditorialAPIView):
     @extend_schema(request=s.RetractInput, responses=s.VersionOutput)
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
+        permissions.require_can_publish(request.user)
         data = s.RetractInput(data=request.data)
         data.is_valid(raise_exception=True)
         version = publishing.retract_live_version(article, actor=request.user, reason=data.validated_data["reason"])

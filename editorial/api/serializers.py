@@ -10,6 +10,7 @@ from articles.rendering import render_body
 from editorial.models import AuditEvent
 from reviewers.models import Assignment, ConflictDeclaration, Decision
 
+
 def specialty_list() -> serializers.ListField:
     return serializers.ListField(child=serializers.SlugField(max_length=80), required=False, max_length=20)
 
@@ -61,9 +62,20 @@ class ArticleListOutput(serializers.ModelSerializer):
     class Meta:
         model = Article
         fields = [
-            "id", "slug", "title", "state", "topic", "author", "current_revision", "live_version", "quorum",
-            "required_specialties", "publication_policy", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "slug",
+            "title",
+            "state",
+            "topic",
+            "author",
+            "current_revision",
+            "live_version",
+            "quorum",
+            "required_specialties",
+            "publication_policy",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_live_version(self, article) -> int | None:
@@ -75,8 +87,16 @@ class ArticleOutput(ArticleListOutput):
     missing_specialties = serializers.SerializerMethodField()
 
     class Meta(ArticleListOutput.Meta):
-        fields = [*ArticleListOutput.Meta.fields, "approvals", "missing_specialties", "plain_language_summary",
-                  "review_round", "last_reviewed_at", "next_review_due", "review_interval_days"]  # fmt: skip
+        fields = [
+            *ArticleListOutput.Meta.fields,
+            "approvals",
+            "missing_specialties",
+            "plain_language_summary",
+            "review_round",
+            "last_reviewed_at",
+            "next_review_due",
+            "review_interval_days",
+        ]
         read_only_fields = fields
 
     def _quorum(self, article):
@@ -137,9 +157,18 @@ class DecisionOutput(serializers.ModelSerializer):
     class Meta:
         model = Decision
         fields = [
-            "id", "revision", "reviewer", "verdict", "meaning", "comment", "signed_name", "signed_at",
-            "revision_hash", "signature", "conflict_statement",
-        ]  # fmt: skip
+            "id",
+            "revision",
+            "reviewer",
+            "verdict",
+            "meaning",
+            "comment",
+            "signed_name",
+            "signed_at",
+            "revision_hash",
+            "signature",
+            "conflict_statement",
+        ]
 
     def get_conflict_statement(self, decision) -> str:
         declaration = decision.conflict_declaration
@@ -162,9 +191,18 @@ class AssignmentOutput(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = [
-            "id", "reviewer", "reviewer_name", "assigned_by", "assigned_at", "due", "overdue", "status",
-            "responded_at", "conflict", "decisions",
-        ]  # fmt: skip
+            "id",
+            "reviewer",
+            "reviewer_name",
+            "assigned_by",
+            "assigned_at",
+            "due",
+            "overdue",
+            "status",
+            "responded_at",
+            "conflict",
+            "decisions",
+        ]
 
     def get_decisions(self, assignment) -> list[dict]:
         return DecisionOutput(self.context["decisions"].get(assignment.reviewer_id, []), many=True).data
@@ -173,8 +211,11 @@ class AssignmentOutput(serializers.ModelSerializer):
         declaration = self.context["declarations"].get(assignment.reviewer_id)
         if declaration is None:
             return None
-        return {"has_conflict": declaration.has_conflict, "statement": declaration.statement,
-                "declared_at": declaration.declared_at}  # fmt: skip
+        return {
+            "has_conflict": declaration.has_conflict,
+            "statement": declaration.statement,
+            "declared_at": declaration.declared_at,
+        }
 
 
 class AssignmentResponseInput(serializers.Serializer):
@@ -201,9 +242,20 @@ class AuditEventOutput(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "seq", "at", "actor", "actor_name", "action", "object_type", "object_id", "article", "before",
-            "after", "reason", "hash", "prev_hash",
-        ]  # fmt: skip
+            "seq",
+            "at",
+            "actor",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "article",
+            "before",
+            "after",
+            "reason",
+            "hash",
+            "prev_hash",
+        ]
 
     def get_actor(self, event) -> str | None:
         return event.actor.username if event.actor_id else None
@@ -267,8 +319,13 @@ class TargetInput(serializers.Serializer):
         selectors = target["selector"]
         quote = next(s for s in selectors if s["type"] == "TextQuoteSelector")
         position = next((s for s in selectors if s["type"] == "TextPositionSelector"), {})
-        return {"exact": quote["exact"], "prefix": quote.get("prefix", ""), "suffix": quote.get("suffix", ""),
-                "start": position.get("start"), "end": position.get("end")}  # fmt: skip
+        return {
+            "exact": quote["exact"],
+            "prefix": quote.get("prefix", ""),
+            "suffix": quote.get("suffix", ""),
+            "start": position.get("start"),
+            "end": position.get("end"),
+        }
 
 
 class AnnotationInput(serializers.Serializer):
@@ -312,8 +369,9 @@ class AnnotationOutput(serializers.Serializer):
     revision = serializers.IntegerField(source="revision.number")
     resolved_by = serializers.CharField(source="annotation.resolved_by.username", allow_null=True, default=None)
     resolved_at = serializers.DateTimeField(source="annotation.resolved_at", allow_null=True)
-    accepted_revision = serializers.IntegerField(source="annotation.accepted_revision.number", allow_null=True,
-                                                 default=None)  # fmt: skip
+    accepted_revision = serializers.IntegerField(
+        source="annotation.accepted_revision.number", allow_null=True, default=None
+    )
     target = serializers.SerializerMethodField()
     replies = ReplyOutput(source="annotation.replies.all", many=True)
 
@@ -324,7 +382,9 @@ class AnnotationOutput(serializers.Serializer):
 
     def get_target(self, anchor) -> dict:
         return {
-            "source": f"/api/v1/articles/{anchor.annotation.article_id}/revisions/{anchor.revision.number}/",
+            # An orphan's positions count in the text of the revision it last stood on.
+            "source": f"/api/v1/articles/{anchor.annotation.article_id}/revisions/"
+            f"{(anchor.positions_revision or anchor.revision).number}/",
             "selector": [
                 {"type": "TextQuoteSelector", "exact": anchor.exact, "prefix": anchor.prefix, "suffix": anchor.suffix},
                 {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
@@ -383,8 +443,19 @@ class NotificationOutput(serializers.Serializer):
 
 
 class PreferenceInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[
-        "submitted", "assigned", "annotation", "decision", "changes_requested", "approved", "published",
-        "retracted", "overdue", "conflict", "rereview",
-    ])  # fmt: skip
+    kind = serializers.ChoiceField(
+        choices=[
+            "submitted",
+            "assigned",
+            "annotation",
+            "decision",
+            "changes_requested",
+            "approved",
+            "published",
+            "retracted",
+            "overdue",
+            "conflict",
+            "rereview",
+        ]
+    )
     mode = serializers.ChoiceField(choices=["immediate", "digest", "off"])

@@ -10,14 +10,15 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from articles.diff import diff_revisions
-from articles.models import TRANSITION_NAMES, Article, ArticleState, Reference, Revision, can_manage_article
+from articles.models import TRANSITION_NAMES, Article, ArticleState, Reference, Revision
 from articles.selectors import visible_articles
-from editorial.exceptions import Forbidden, InvalidInput, NotFound
+from editorial import permissions
+from editorial.exceptions import InvalidInput, NotFound
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
 from editorial.services import workflow
 from reviewers.models import Assignment, AssignmentStatus, Decision
-from reviewers.selectors import board_profile, declarations_in_force, quorum_status, suggested_reviewers
+from reviewers.selectors import declarations_in_force, quorum_status, suggested_reviewers
 
 from . import serializers as s
 from .base import EditorialAPIView
@@ -25,8 +26,9 @@ from .base import EditorialAPIView
 
 def _article_response(article, code=status.HTTP_200_OK) -> Response:
     article = Article.objects.select_related("current_revision", "created_by").get(pk=article.pk)
-    return Response(s.ArticleOutput(article, context={"quorum": {article.pk: quorum_status(article)}}).data,
-                    status=code)  # fmt: skip
+    return Response(
+        s.ArticleOutput(article, context={"quorum": {article.pk: quorum_status(article)}}).data, status=code
+    )
 
 
 class ArticleListCreate(EditorialAPIView, ListAPIView):
@@ -62,8 +64,7 @@ class ArticleListCreate(EditorialAPIView, ListAPIView):
 
     @extend_schema(request=s.ArticleCreateInput, responses={201: s.ArticleOutput})
     def post(self, request):
-        if not request.user.has_perm("articles.add_article"):  # 403 before 400 (API.md)
-            raise Forbidden("Only authors and editors can create articles.")
+        permissions.require_can_create_article(request.user)
         data = s.ArticleCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         article = article_services.create_article(actor=request.user, **data.validated_data)
@@ -72,6 +73,7 @@ class ArticleListCreate(EditorialAPIView, ListAPIView):
 
 class ArticleDetail(EditorialAPIView):
     long_text_fields = ("body",)
+
     @extend_schema(responses=s.ArticleOutput)
     def get(self, request, article_id: int):
         return _article_response(self.get_article(article_id))
@@ -79,8 +81,7 @@ class ArticleDetail(EditorialAPIView):
     @extend_schema(request=s.ArticleEditInput, responses=s.ArticleOutput)
     def patch(self, request, article_id: int):
         article = self.get_article(article_id)
-        if not can_manage_article(article, request.user):  # 403 before 400 (API.md)
-            raise Forbidden("Only the article's author or an editor can edit it.")
+        permissions.require_can_edit(article, request.user)
         data = s.ArticleEditInput(data=request.data)
         data.is_valid(raise_exception=True)
         article = article_services.edit_article(article, actor=request.user, **data.validated_data)
@@ -155,9 +156,7 @@ class AssignmentListCreate(EditorialAPIView, ListAPIView):
 
     def get_queryset(self):
         self.article = self.get_article(self.kwargs["article_id"])
-        return Assignment.objects.filter(article=self.article).select_related(
-            "reviewer__board_profile", "assigned_by"
-        )
+        return Assignment.objects.filter(article=self.article).select_related("reviewer__board_profile", "assigned_by")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), **assignment_context(self.article)}
@@ -165,14 +164,15 @@ class AssignmentListCreate(EditorialAPIView, ListAPIView):
     @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput})
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
-        if not request.user.has_perm("reviewers.add_assignment"):  # 403 before 400 (API.md)
-            raise Forbidden("Only editors can assign reviewers.")
+        permissions.require_can_assign(request.user)
         data = s.AssignmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = assignment_services.assign_reviewer(
-            article, actor=request.user, reviewer_username=data.validated_data["reviewer"],
+            article,
+            actor=request.user,
+            reviewer_username=data.validated_data["reviewer"],
             due=data.validated_data.get("due"),
-        )  # fmt: skip
+        )
         return Response(
             s.AssignmentOutput(assignment, context=assignment_context(article)).data, status=status.HTTP_201_CREATED
         )
@@ -184,8 +184,7 @@ class AssignmentSuggestions(EditorialAPIView):
     @extend_schema(responses=s.SuggestionOutput(many=True))
     def get(self, request, article_id: int):
         article = self.get_article(article_id)
-        if not request.user.has_perm("reviewers.add_assignment"):
-            raise Forbidden("Only editors see reviewer suggestions.")
+        permissions.require_can_assign(request.user)
         return Response(suggested_reviewers(article))
 
 
@@ -214,8 +213,7 @@ class ConflictListCreate(EditorialAPIView, ListAPIView):
     @extend_schema(request=s.ConflictInput, responses={201: s.ConflictOutput})
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
-        if not request.user.has_perm("reviewers.add_conflictdeclaration") or board_profile(request.user) is None:
-            raise Forbidden("Only board members declare conflicts of interest.")  # 403 before 400 (API.md)
+        permissions.require_board_member(request.user)
         data = s.ConflictInput(data=request.data)
         data.is_valid(raise_exception=True)
         declaration = assignment_services.declare_conflict(article, actor=request.user, **data.validated_data)

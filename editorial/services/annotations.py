@@ -31,10 +31,9 @@ def _is_editor(actor) -> bool:
 
 
 def _is_assigned(article: Article, actor) -> bool:
-    return (
-        Assignment.objects.filter(article=article, reviewer=actor).exclude(status="declined").exists()
-        and actor.has_perm("articles.decide_article")
-    )
+    return Assignment.objects.filter(article=article, reviewer=actor).exclude(
+        status="declined"
+    ).exists() and actor.has_perm("articles.decide_article")
 
 
 def _check_may_annotate(article: Article, actor) -> None:
@@ -63,12 +62,26 @@ def _check_may_resolve(annotation: Annotation, article: Article, actor, verb: st
     raise Forbidden(f"Only the annotation's author, the article's author or an editor can {verb} it.")
 
 
-def _anchor_row(annotation: Annotation, revision: Revision, anchor: Anchor, method: str,
-                distance: int = 0) -> AnnotationAnchor:  # fmt: skip
+def _anchor_row(
+    annotation: Annotation,
+    revision: Revision,
+    anchor: Anchor,
+    method: str,
+    distance: int = 0,
+    positions_revision: Revision | None = None,
+) -> AnnotationAnchor:
     return AnnotationAnchor(
-        annotation=annotation, revision=revision, exact=anchor.exact, prefix=anchor.prefix, suffix=anchor.suffix,
-        start=anchor.start, end=anchor.end, method=method, distance=distance,
-    )  # fmt: skip
+        annotation=annotation,
+        revision=revision,
+        exact=anchor.exact,
+        prefix=anchor.prefix,
+        suffix=anchor.suffix,
+        start=anchor.start,
+        end=anchor.end,
+        method=method,
+        distance=distance,
+        positions_revision=positions_revision or revision,
+    )
 
 
 def _snapshot(annotation: Annotation) -> dict:
@@ -107,17 +120,40 @@ def add_annotation(
             "stale_revision",
         )
     annotation = Annotation.objects.create(
-        article=article, created_on_revision=revision, kind=kind, body=body,
+        article=article,
+        created_on_revision=revision,
+        kind=kind,
+        body=body,
         suggestion=suggestion if kind == AnnotationKind.SUGGESTION else "",
-        blocking=blocking or kind == AnnotationKind.SAFETY, created_by=actor,
-    )  # fmt: skip
+        blocking=blocking or kind == AnnotationKind.SAFETY,
+        created_by=actor,
+        quote=anchor.exact,
+    )
     _anchor_row(annotation, revision, anchor, AnchorMethod.ORIGINAL).save()
-    event = record_event("annotation.create", actor=actor, obj=annotation, article_id=article.pk,
-                 after={**_snapshot(annotation), "revision": revision.number, "exact": anchor.exact,
-                        "start": anchor.start, "end": anchor.end, "body": body,
-                        "suggestion": annotation.suggestion})  # fmt: skip
-    notify(NotificationKind.ANNOTATION, event=event, recipients=[article.created_by_id], article=article,
-           exclude=actor, subject=f"New {annotation.get_kind_display().lower()} on {article.title}", body=body)  # fmt: skip
+    event = record_event(
+        "annotation.create",
+        actor=actor,
+        obj=annotation,
+        article_id=article.pk,
+        after={
+            **_snapshot(annotation),
+            "revision": revision.number,
+            "exact": anchor.exact,
+            "start": anchor.start,
+            "end": anchor.end,
+            "body": body,
+            "suggestion": annotation.suggestion,
+        },
+    )
+    notify(
+        NotificationKind.ANNOTATION,
+        event=event,
+        recipients=[article.created_by_id],
+        article=article,
+        exclude=actor,
+        subject=f"New {annotation.get_kind_display().lower()} on {article.title}",
+        body=body,
+    )
     return annotation
 
 
@@ -133,10 +169,22 @@ def reply_to_annotation(annotation: Annotation, *, actor, body: str) -> Annotati
     if not body.strip():
         raise InvalidInput("The reply is empty.", errors={"body": ["This field may not be blank."]})
     reply = AnnotationReply.objects.create(annotation=annotation, author=actor, body=body)
-    event = record_event("annotation.reply", actor=actor, obj=reply, article_id=article.pk,
-                         after={"annotation": annotation.pk, "body": body})  # fmt: skip
-    notify(NotificationKind.ANNOTATION, event=event, recipients=thread_participants(annotation), article=article,
-           exclude=actor, subject=f"Reply on {article.title}", body=body)  # fmt: skip
+    event = record_event(
+        "annotation.reply",
+        actor=actor,
+        obj=reply,
+        article_id=article.pk,
+        after={"annotation": annotation.pk, "body": body},
+    )
+    notify(
+        NotificationKind.ANNOTATION,
+        event=event,
+        recipients=thread_participants(annotation),
+        article=article,
+        exclude=actor,
+        subject=f"Reply on {article.title}",
+        body=body,
+    )
     return reply
 
 
@@ -152,10 +200,24 @@ def resolve_annotation(annotation: Annotation, *, actor, response: str = "") -> 
         AnnotationReply.objects.create(annotation=annotation, author=actor, body=response)
     annotation.status, annotation.resolved_by, annotation.resolved_at = AnnotationStatus.RESOLVED, actor, timezone.now()
     annotation.save(update_fields=["status", "resolved_by", "resolved_at"])
-    event = record_event("annotation.resolve", actor=actor, obj=annotation, article_id=article.pk, before=before,
-                         after=_snapshot(annotation), reason=response)  # fmt: skip
-    notify(NotificationKind.ANNOTATION, event=event, recipients=thread_participants(annotation), article=article,
-           exclude=actor, subject=f"Resolved on {article.title}", body=response or "The annotation was resolved.")  # fmt: skip
+    event = record_event(
+        "annotation.resolve",
+        actor=actor,
+        obj=annotation,
+        article_id=article.pk,
+        before=before,
+        after=_snapshot(annotation),
+        reason=response,
+    )
+    notify(
+        NotificationKind.ANNOTATION,
+        event=event,
+        recipients=thread_participants(annotation),
+        article=article,
+        exclude=actor,
+        subject=f"Resolved on {article.title}",
+        body=response or "The annotation was resolved.",
+    )
     return annotation
 
 
@@ -173,8 +235,15 @@ def reopen_annotation(annotation: Annotation, *, actor, reason: str = "") -> Ann
     if not annotation.anchors.filter(revision=current).exists():
         last = annotation.anchors.select_related("revision").order_by("-revision__number").first()
         _carry([last], current)
-    record_event("annotation.reopen", actor=actor, obj=annotation, article_id=article.pk, before=before,
-                 after=_snapshot(annotation), reason=reason)  # fmt: skip
+    record_event(
+        "annotation.reopen",
+        actor=actor,
+        obj=annotation,
+        article_id=article.pk,
+        before=before,
+        after=_snapshot(annotation),
+        reason=reason,
+    )
     return annotation
 
 
@@ -186,17 +255,30 @@ def _carry(anchors: list[AnnotationAnchor], new_revision: Revision) -> dict[str,
     for old in anchors:
         stored = Anchor(old.start, old.end, old.exact, old.prefix, old.suffix)
         if old.orphaned:
-            rows.append(_anchor_row(old.annotation, new_revision, stored, AnchorMethod.ORPHANED))
+            rows.append(
+                _anchor_row(
+                    old.annotation,
+                    new_revision,
+                    stored,
+                    AnchorMethod.ORPHANED,
+                    positions_revision=old.positions_revision,
+                )
+            )
             outcome["orphaned"].append(old.annotation_id)
             continue
         if old.revision_id not in reanchorers:
             reanchorers[old.revision_id] = Reanchorer(old.revision.text, new_revision.text)
-        placement = reanchorers[old.revision_id].place(stored)
+        placement = reanchorers[old.revision_id].place(stored, original=old.annotation.quote or None)
         if placement.anchor is None:
-            rows.append(_anchor_row(old.annotation, new_revision, stored, AnchorMethod.ORPHANED))
+            rows.append(
+                _anchor_row(
+                    old.annotation, new_revision, stored, AnchorMethod.ORPHANED, positions_revision=old.revision
+                )
+            )
         else:
-            rows.append(_anchor_row(old.annotation, new_revision, placement.anchor, placement.method,
-                                    placement.distance))  # fmt: skip
+            rows.append(
+                _anchor_row(old.annotation, new_revision, placement.anchor, placement.method, placement.distance)
+            )
         outcome[placement.method].append(old.annotation_id)
     AnnotationAnchor.objects.bulk_create(rows)
     return outcome
@@ -212,9 +294,14 @@ def carry_open_annotations(article: Article, old_revision: Revision, new_revisio
     if not anchors:
         return
     outcome = _carry(anchors, new_revision)
-    record_event("annotation.reanchor", actor=actor, obj=new_revision, article_id=article.pk,
-                 before={"revision": old_revision.number},
-                 after={"revision": new_revision.number, **outcome})  # fmt: skip
+    record_event(
+        "annotation.reanchor",
+        actor=actor,
+        obj=new_revision,
+        article_id=article.pk,
+        before={"revision": old_revision.number},
+        after={"revision": new_revision.number, **outcome},
+    )
 
 
 def _replace_in_body(body: str, anchor: AnnotationAnchor, text_length: int, replacement: str, text: str = "") -> str:
@@ -264,11 +351,22 @@ def accept_suggestion(annotation: Annotation, *, actor) -> Annotation:
     # Resolved before the new revision is made, so it is not carried onto the text it changed.
     annotation.status, annotation.resolved_by, annotation.resolved_at = AnnotationStatus.RESOLVED, actor, timezone.now()
     annotation.save(update_fields=["status", "resolved_by", "resolved_at"])
-    revision = make_new_revision(article, actor=actor, title=current.title, body=body,
-                                 references=[r.as_dict() for r in current.references.all()],
-                                 change_summary=f"Accepted suggestion #{annotation.pk}")  # fmt: skip
+    revision = make_new_revision(
+        article,
+        actor=actor,
+        title=current.title,
+        body=body,
+        references=[r.as_dict() for r in current.references.all()],
+        change_summary=f"Accepted suggestion #{annotation.pk}",
+    )
     annotation.accepted_revision = revision
     annotation.save(update_fields=["accepted_revision"])
-    record_event("annotation.accept", actor=actor, obj=annotation, article_id=article.pk, before=before,
-                 after={**_snapshot(annotation), "revision": revision.number})  # fmt: skip
+    record_event(
+        "annotation.accept",
+        actor=actor,
+        obj=annotation,
+        article_id=article.pk,
+        before=before,
+        after={**_snapshot(annotation), "revision": revision.number},
+    )
     return annotation

@@ -6,15 +6,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.models import EDITABLE_STATES, Article, Reference, Revision, can_manage_article, content_hash
+from articles.models import EDITABLE_STATES, Article, Reference, Revision, content_hash
 from articles.rendering import render_body
 from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
+from editorial.permissions import require_can_create_article, require_can_edit
 
 from .common import lock_article
 
-SETTINGS_FIELDS = ("topic", "quorum", "required_specialties", "publication_policy", "plain_language_summary",
-                   "review_interval_days")  # fmt: skip
+SETTINGS_FIELDS = (
+    "topic",
+    "quorum",
+    "required_specialties",
+    "publication_policy",
+    "plain_language_summary",
+    "review_interval_days",
+)
 # Fields only an editor may change after creation: they decide how strict the review is.
 EDITOR_ONLY_FIELDS = ("quorum", "required_specialties", "publication_policy", "review_interval_days")
 
@@ -28,8 +35,9 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def _make_revision(article: Article, *, number: int, author, title: str, body: str, references: list[dict],
-                   change_summary: str) -> Revision:  # fmt: skip
+def _make_revision(
+    article: Article, *, number: int, author, title: str, body: str, references: list[dict], change_summary: str
+) -> Revision:
     refs = [
         {
             "number": i,
@@ -70,8 +78,7 @@ def create_article(
     plain_language_summary: str = "",
 ) -> Article:
     """Create an article in `draft` with revision 1."""
-    if not actor.has_perm("articles.add_article"):
-        raise Forbidden("Only authors and editors can create articles.")
+    require_can_create_article(actor)
     # Each round of racers for one title lets one through (PostgreSQL): allow for ten at once.
     for attempt in range(10):
         try:
@@ -89,8 +96,9 @@ def create_article(
         except IntegrityError:  # two articles with the same title raced for a slug
             if attempt == 9:
                 raise
-    revision = _make_revision(article, number=1, author=actor, title=title, body=body, references=references,
-                              change_summary="First draft")  # fmt: skip
+    revision = _make_revision(
+        article, number=1, author=actor, title=title, body=body, references=references, change_summary="First draft"
+    )
     article.current_revision = revision
     article.save(update_fields=["current_revision"])
     record_event(
@@ -124,8 +132,7 @@ def edit_article(
 ) -> Article:
     """Make a new revision from the changed fields, and/or change the article's review settings."""
     article = lock_article(article)
-    if not can_manage_article(article, actor):
-        raise Forbidden("Only the article's author or an editor can edit it.")
+    require_can_edit(article, actor)
     unknown = set(settings_changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -153,8 +160,14 @@ def edit_article(
         for name, value in settings_changes.items():
             setattr(article, name, value)
         article.save(update_fields=[*settings_changes, "updated_at"])
-        record_event("article.settings", actor=actor, obj=article, article_id=article.pk, before=before,
-                     after={f: getattr(article, f) for f in settings_changes})  # fmt: skip
+        record_event(
+            "article.settings",
+            actor=actor,
+            obj=article,
+            article_id=article.pk,
+            before=before,
+            after={f: getattr(article, f) for f in settings_changes},
+        )
     if content_changed:
         make_new_revision(
             article,
@@ -168,8 +181,16 @@ def edit_article(
     return article
 
 
-def make_new_revision(article: Article, *, actor, title: str, body: str, references: list[dict],
-                      change_summary: str, changed: list[str] | None = None) -> Revision:  # fmt: skip
+def make_new_revision(
+    article: Article,
+    *,
+    actor,
+    title: str,
+    body: str,
+    references: list[dict],
+    change_summary: str,
+    changed: list[str] | None = None,
+) -> Revision:
     """Make the next revision current, audit it, and carry the open annotations onto it.
 
     The caller holds the article's lock and has checked permission and state.
@@ -177,8 +198,15 @@ def make_new_revision(article: Article, *, actor, title: str, body: str, referen
     from .annotations import carry_open_annotations
 
     current = article.current_revision
-    revision = _make_revision(article, number=current.number + 1, author=actor, title=title, body=body,
-                              references=references, change_summary=change_summary)  # fmt: skip
+    revision = _make_revision(
+        article,
+        number=current.number + 1,
+        author=actor,
+        title=title,
+        body=body,
+        references=references,
+        change_summary=change_summary,
+    )
     article.current_revision = revision
     article.updated_at = timezone.now()
     article.save(update_fields=["current_revision", "updated_at"])

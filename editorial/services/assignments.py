@@ -13,6 +13,7 @@ from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
 from editorial.models import NotificationKind
 from editorial.notifications import editors, notify
+from editorial.permissions import require_board_member, require_can_assign
 from reviewers.models import Assignment, AssignmentStatus, ConflictDeclaration
 from reviewers.selectors import board_profile, declaration_in_force
 
@@ -38,8 +39,7 @@ def _assignment_snapshot(assignment: Assignment) -> dict:
 def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: datetime.date | None = None) -> Assignment:
     """An editor assigns a board member, who is never the author and never a declared-conflicted member."""
     article = lock_article(article)
-    if not actor.has_perm("reviewers.add_assignment"):
-        raise Forbidden("Only editors can assign reviewers.")
+    require_can_assign(actor)
     reviewer = get_user_model().objects.filter(username=reviewer_username).select_related("board_profile").first()
     profile = board_profile(reviewer) if reviewer else None
     if reviewer is None:
@@ -55,7 +55,8 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
         )
     if reviewer.pk == article.created_by_id:
         raise InvalidInput(
-            "A board member cannot review an article they wrote.", errors={"reviewer": ["This is the article's author."]}
+            "A board member cannot review an article they wrote.",
+            errors={"reviewer": ["This is the article's author."]},
         )
     if due is not None and due < timezone.now().date():
         raise InvalidInput("The due date is in the past.", errors={"due": ["Must be today or later."]})
@@ -63,8 +64,9 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
         raise StateConflict(f"Cannot assign reviewers to an article that is {article.get_state_display().lower()}.")
     declaration = declaration_in_force(article, reviewer)
     if declaration is not None and declaration.has_conflict:
-        raise StateConflict(f"{profile.display_name} declared a conflict of interest on this article.",
-                            "conflict_of_interest")  # fmt: skip
+        raise StateConflict(
+            f"{profile.display_name} declared a conflict of interest on this article.", "conflict_of_interest"
+        )
     assignment = Assignment.objects.filter(article=article, reviewer=reviewer).first()
     before = None
     if assignment is not None:
@@ -76,12 +78,23 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
         assignment.save()
     else:
         assignment = Assignment.objects.create(article=article, reviewer=reviewer, assigned_by=actor, due=due)
-    event = record_event("assignment.create", actor=actor, obj=assignment, article_id=article.pk, before=before,
-                         after=_assignment_snapshot(assignment))  # fmt: skip
+    event = record_event(
+        "assignment.create",
+        actor=actor,
+        obj=assignment,
+        article_id=article.pk,
+        before=before,
+        after=_assignment_snapshot(assignment),
+    )
     due_text = f", due {due:%Y-%m-%d}" if due else ""
-    notify(NotificationKind.ASSIGNED, event=event, recipients=[reviewer], article=article,
-           subject=f"Please review: {article.title}{due_text}",
-           body="You were assigned to review this article. Declare any conflict of interest before you decide.")  # fmt: skip
+    notify(
+        NotificationKind.ASSIGNED,
+        event=event,
+        recipients=[reviewer],
+        article=article,
+        subject=f"Please review: {article.title}{due_text}",
+        body="You were assigned to review this article. Declare any conflict of interest before you decide.",
+    )
     return assignment
 
 
@@ -101,9 +114,15 @@ def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason
     assignment.status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.DECLINED
     assignment.responded_at = timezone.now()
     assignment.save(update_fields=["status", "responded_at"])
-    record_event(f"assignment.{'accept' if accept else 'decline'}", actor=actor, obj=assignment,
-                 article_id=assignment.article_id, before=before, after=_assignment_snapshot(assignment),
-                 reason=reason)  # fmt: skip
+    record_event(
+        f"assignment.{'accept' if accept else 'decline'}",
+        actor=actor,
+        obj=assignment,
+        article_id=assignment.article_id,
+        before=before,
+        after=_assignment_snapshot(assignment),
+        reason=reason,
+    )
     return assignment
 
 
@@ -111,9 +130,8 @@ def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason
 def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: str = "") -> ConflictDeclaration:
     """A board member files (or replaces) their conflict-of-interest declaration for this article."""
     article = lock_article(article)
+    require_board_member(actor)
     profile = board_profile(actor)
-    if not actor.has_perm("reviewers.add_conflictdeclaration") or profile is None:
-        raise Forbidden("Only board members declare conflicts of interest.")
     statement = (statement or "").strip()
     if has_conflict and not statement:
         raise InvalidInput(
@@ -133,6 +151,12 @@ def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: 
     )
     if has_conflict and Assignment.objects.filter(article=article, reviewer=actor).exists():
         # The member stays listed but cannot decide; the editors must know to assign someone else.
-        notify(NotificationKind.CONFLICT, event=event, recipients=editors(), article=article,
-               subject=f"{profile.display_name} declared a conflict of interest: {article.title}", body=statement)  # fmt: skip
+        notify(
+            NotificationKind.CONFLICT,
+            event=event,
+            recipients=editors(),
+            article=article,
+            subject=f"{profile.display_name} declared a conflict of interest: {article.title}",
+            body=statement,
+        )
     return declaration

@@ -21,10 +21,11 @@ from articles.models import (
 )
 from articles.rendering import render_body
 from editorial.audit import record_event
-from editorial.exceptions import Forbidden, InvalidInput, StateConflict
+from editorial.exceptions import InvalidInput, StateConflict
 from editorial.models import NotificationKind
 from editorial.notifications import editors, notify
 from editorial.outbox import enqueue
+from editorial.permissions import require_can_publish
 from reviewers.models import RevisionApproval
 
 from .common import lock_article, require_reason
@@ -56,22 +57,23 @@ def _refusal(article: Article, revision: Revision) -> StateConflict | None:
                 f"Revision {revision.number} is not approved, and this article publishes only after approval.",
                 "not_approved",
             )
-    elif revision.pk != article.current_revision_id or article.state not in PUBLISHABLE_IMMEDIATE_STATES:
-        if not is_approved(revision):
-            return StateConflict(
-                "Only the submitted revision of an article under review, or an approved one, may be published.",
-                "not_publishable",
-            )
+    elif (
+        revision.pk != article.current_revision_id or article.state not in PUBLISHABLE_IMMEDIATE_STATES
+    ) and not is_approved(revision):
+        return StateConflict(
+            "Only the submitted revision of an article under review, or an approved one, may be published.",
+            "not_publishable",
+        )
     return None
 
 
 @transaction.atomic
-def request_publication(article: Article, *, actor, revision_number: int | None = None,
-                        publish_at: datetime.datetime | None = None) -> PublishRequest:  # fmt: skip
+def request_publication(
+    article: Article, *, actor, revision_number: int | None = None, publish_at: datetime.datetime | None = None
+) -> PublishRequest:
     """An editor asks for a version: queued now, or scheduled for `publish_at`."""
     article = lock_article(article)
-    if not actor.has_perm("articles.publish_article"):
-        raise Forbidden("Only editors can publish.")
+    require_can_publish(actor)
     if revision_number is not None:
         revision = Revision.objects.filter(article=article, number=revision_number).first()
         if revision is None:
@@ -85,16 +87,24 @@ def request_publication(article: Article, *, actor, revision_number: int | None 
     refusal = _refusal(article, revision)
     if refusal:
         raise refusal
-    if PublishRequest.objects.filter(article=article, revision=revision,
-                                     status__in=[PublishRequestStatus.QUEUED, PublishRequestStatus.SCHEDULED]).exists():  # fmt: skip
+    if PublishRequest.objects.filter(
+        article=article, revision=revision, status__in=[PublishRequestStatus.QUEUED, PublishRequestStatus.SCHEDULED]
+    ).exists():
         raise StateConflict(f"Revision {revision.number} is already queued or scheduled.", "already_queued")
     request = PublishRequest.objects.create(
-        article=article, revision=revision, requested_by=actor, publish_at=publish_at,
+        article=article,
+        revision=revision,
+        requested_by=actor,
+        publish_at=publish_at,
         status=PublishRequestStatus.SCHEDULED if publish_at else PublishRequestStatus.QUEUED,
-    )  # fmt: skip
-    record_event("version.schedule" if publish_at else "version.request", actor=actor, obj=request,
-                 article_id=article.pk,
-                 after={"revision": revision.number, "publish_at": publish_at.isoformat() if publish_at else None})  # fmt: skip
+    )
+    record_event(
+        "version.schedule" if publish_at else "version.request",
+        actor=actor,
+        obj=request,
+        article_id=article.pk,
+        after={"revision": revision.number, "publish_at": publish_at.isoformat() if publish_at else None},
+    )
     if not publish_at:
         enqueue("publish", {"request_id": request.pk}, dedupe_key=f"publish:{request.pk}")
     return request
@@ -104,14 +114,20 @@ def request_publication(article: Article, *, actor, revision_number: int | None 
 def cancel_publication(request: PublishRequest, *, actor) -> PublishRequest:
     lock_article(request.article_id)
     request = PublishRequest.objects.select_for_update().get(pk=request.pk)
-    if not actor.has_perm("articles.publish_article"):
-        raise Forbidden("Only editors can cancel a publication.")
+    require_can_publish(actor)
     if request.status not in (PublishRequestStatus.SCHEDULED, PublishRequestStatus.QUEUED):
         raise StateConflict(f"This publication is {request.get_status_display().lower()}; it cannot be cancelled.")
+    before = request.status
     request.status = PublishRequestStatus.CANCELLED
     request.save(update_fields=["status"])
-    record_event("version.cancel", actor=actor, obj=request, article_id=request.article_id,
-                 before={"status": "scheduled"}, after={"status": "cancelled"})  # fmt: skip
+    record_event(
+        "version.cancel",
+        actor=actor,
+        obj=request,
+        article_id=request.article_id,
+        before={"status": before},
+        after={"status": "cancelled"},
+    )
     return request
 
 
@@ -150,25 +166,42 @@ def run_publication(request_id: int) -> PublishedVersion | None:
     number = (PublishedVersion.objects.filter(article=article).aggregate(n=Max("number"))["n"] or 0) + 1
     now = timezone.now()
     version = PublishedVersion.objects.create(
-        article=article, number=number, revision=request.revision, request=request,
-        published_by=request.requested_by, published_at=now, html=render_body(request.revision.body).html,
-    )  # fmt: skip
+        article=article,
+        number=number,
+        revision=request.revision,
+        request=request,
+        published_by=request.requested_by,
+        published_at=now,
+        html=render_body(request.revision.body).html,
+    )
     previous = article.live_version_id
     article.live_version = version
     article.save(update_fields=["live_version", "updated_at"])
     request.status = PublishRequestStatus.DONE
     request.save(update_fields=["status"])
     event = record_event(
-        "version.publish", actor=request.requested_by, obj=version, article_id=article.pk,
+        "version.publish",
+        actor=request.requested_by,
+        obj=version,
+        article_id=article.pk,
         before={"live_version": previous and PublishedVersion.objects.get(pk=previous).number},
-        after={"live_version": number, "revision": request.revision.number,
-               "content_hash": request.revision.content_hash, "approved": is_approved(request.revision)},
-    )  # fmt: skip
+        after={
+            "live_version": number,
+            "revision": request.revision.number,
+            "content_hash": request.revision.content_hash,
+            "approved": is_approved(request.revision),
+        },
+    )
     transaction.on_commit(lambda: cache.set(html_cache_key(version.pk), version.html, None))
     recipients = {article.created_by_id, *editors().values_list("pk", flat=True)}
-    notify(NotificationKind.PUBLISHED, event=event, recipients=recipients, article=article,
-           subject=f"Published: {request.revision.title} (v{number})",
-           body=f"Version {number} (revision {request.revision.number}) is live.")  # fmt: skip
+    notify(
+        NotificationKind.PUBLISHED,
+        event=event,
+        recipients=recipients,
+        article=article,
+        subject=f"Published: {request.revision.title} (v{number})",
+        body=f"Version {number} (revision {request.revision.number}) is live.",
+    )
     return version
 
 
@@ -178,19 +211,32 @@ def _retract(article: Article, *, actor, reason: str) -> PublishedVersion:
     version.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
     article.live_version = None
     article.save(update_fields=["live_version", "updated_at"])
-    event = record_event("version.retract", actor=actor, obj=version, article_id=article.pk,
-                         before={"live_version": version.number}, after={"live_version": None}, reason=reason)  # fmt: skip
+    event = record_event(
+        "version.retract",
+        actor=actor,
+        obj=version,
+        article_id=article.pk,
+        before={"live_version": version.number},
+        after={"live_version": None},
+        reason=reason,
+    )
     recipients = {article.created_by_id, *editors().values_list("pk", flat=True)}
-    notify(NotificationKind.RETRACTED, event=event, recipients=recipients, article=article, exclude=actor,
-           subject=f"Retracted: v{version.number} of {article.title}", body=f"Reason: {reason}")  # fmt: skip
+    notify(
+        NotificationKind.RETRACTED,
+        event=event,
+        recipients=recipients,
+        article=article,
+        exclude=actor,
+        subject=f"Retracted: v{version.number} of {article.title}",
+        body=f"Reason: {reason}",
+    )
     return version
 
 
 @transaction.atomic
 def retract_live_version(article: Article, *, actor, reason: str) -> PublishedVersion:
     article = lock_article(article)
-    if not actor.has_perm("articles.publish_article"):
-        raise Forbidden("Only editors can retract.")
+    require_can_publish(actor)
     reason = require_reason(reason, "retract a version", field="reason")
     if article.live_version_id is None:
         raise StateConflict("Nothing is live.", "nothing_live")

@@ -32,17 +32,20 @@ def save_user_with_role(
     """Create or update a user; the role replaces any other role the user had."""
     if role not in ROLE_GROUPS:
         raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(ROLE_GROUPS)}.")
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
     created = user is None
     if created:
-        user = User(username=username)
+        user = user_model(username=username)
     try:
         validate_password(password, user)
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), errors={"password": error.messages}) from error
-    before = None if created else {"role": _role_of(user), "name": user.get_full_name(), "active": user.is_active,
-                                   "staff": user.is_staff}  # fmt: skip
+    before = (
+        None
+        if created
+        else {"role": _role_of(user), "name": user.get_full_name(), "active": user.is_active, "staff": user.is_staff}
+    )
     user.set_password(password)
     if name:
         user.first_name, _, user.last_name = name.partition(" ")

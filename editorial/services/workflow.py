@@ -81,9 +81,7 @@ def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclara
     if Decision.objects.filter(
         revision_id=article.current_revision_id, reviewer=actor, round=article.review_round
     ).exists():
-        raise StateConflict(
-            f"You already decided on revision {article.current_revision.number}.", "already_decided"
-        )
+        raise StateConflict(f"You already decided on revision {article.current_revision.number}.", "already_decided")
     if name == "approve":
         blocking = open_blocking_annotation_ids(article)
         if blocking:
@@ -160,8 +158,15 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     if article.first_submitted_at is None:
         article.first_submitted_at = timezone.now()
     event = _apply(article, "submit", actor=actor, comment=comment)
-    notify(NotificationKind.SUBMITTED, event=event, recipients=editors(), article=article, exclude=actor,
-           subject=f"Submitted: {revision.title}", body=f"Revision {revision.number} was submitted for review.")  # fmt: skip
+    notify(
+        NotificationKind.SUBMITTED,
+        event=event,
+        recipients=editors(),
+        article=article,
+        exclude=actor,
+        subject=f"Submitted: {revision.title}",
+        body=f"Revision {revision.number} was submitted for review.",
+    )
     return article
 
 
@@ -210,9 +215,15 @@ def open_rereview(article: Article, *, actor=None) -> Article:
     people = {*editors().values_list("pk", flat=True)}
     if approvers is not None:
         people |= {d.reviewer_id for d in approvers.decisions.all()}
-    notify(NotificationKind.REREVIEW, event=event, recipients=people, article=article, exclude=actor,
-           subject=f"Periodic re-review: {article.current_revision.title}",
-           body="This approved article is due for its periodic review. Please confirm it is still accurate.")  # fmt: skip
+    notify(
+        NotificationKind.REREVIEW,
+        event=event,
+        recipients=people,
+        article=article,
+        exclude=actor,
+        subject=f"Periodic re-review: {article.current_revision.title}",
+        body="This approved article is due for its periodic review. Please confirm it is still accurate.",
+    )
     return article
 
 
@@ -230,7 +241,9 @@ def open_due_rereviews(today=None) -> int:
     return opened
 
 
-def record_decision(article: Article, *, verdict: str, actor, comment: str = "", password: str | None = None) -> Article:
+def record_decision(
+    article: Article, *, verdict: str, actor, comment: str = "", password: str | None = None
+) -> Article:
     """A board member's signed decision on the current revision; it may move the article.
 
     A wrong password is refused, and only the failed attempt is recorded (in the audit trail).
@@ -298,9 +311,15 @@ def _record_signed_decision(
         reason=comment,
     )
     people = {article.created_by_id, *editors().values_list("pk", flat=True)}
-    notify(NotificationKind.DECISION, event=decision_event, recipients=people, article=article, exclude=actor,
-           subject=f"{decision.signed_name}: {decision.meaning} — {revision.title}",
-           body=comment or decision.meaning)  # fmt: skip
+    notify(
+        NotificationKind.DECISION,
+        event=decision_event,
+        recipients=people,
+        article=article,
+        exclude=actor,
+        subject=f"{decision.signed_name}: {decision.meaning} — {revision.title}",
+        body=comment or decision.meaning,
+    )
     if verdict == Verdict.APPROVE:
         status = quorum_status(article)
         if status.met:
@@ -308,8 +327,15 @@ def _record_signed_decision(
     else:
         event = _apply(article, name, actor=actor, comment=comment)
         if verdict == Verdict.REQUEST_CHANGES:
-            notify(NotificationKind.CHANGES_REQUESTED, event=event, recipients=people, article=article,
-                   exclude=actor, subject=f"Changes requested: {revision.title}", body=comment)  # fmt: skip
+            notify(
+                NotificationKind.CHANGES_REQUESTED,
+                event=event,
+                recipients=people,
+                article=article,
+                exclude=actor,
+                subject=f"Changes requested: {revision.title}",
+                body=comment,
+            )
         else:
             retract_unapproved_live_version(article, reason=f"The board rejected this article: {comment}")
     return article
@@ -319,16 +345,34 @@ def _approve(article: Article, actor, status) -> None:
     now = timezone.now()
     article.last_reviewed_at = now
     article.next_review_due = (now + review_interval(article)).date()
-    event = _apply(article, "approve", actor=actor, extra_after={
-        "approvals": status.count, "approvers": [d.signed_name for d in status.approvals],
-        "next_review_due": article.next_review_due.isoformat(),
-    })  # fmt: skip
+    event = _apply(
+        article,
+        "approve",
+        actor=actor,
+        extra_after={
+            "approvals": status.count,
+            "approvers": [d.signed_name for d in status.approvals],
+            "next_review_due": article.next_review_due.isoformat(),
+        },
+    )
     approval = RevisionApproval.objects.create(
-        article=article, revision=article.current_revision, round=article.review_round, approved_at=now,
+        article=article,
+        revision=article.current_revision,
+        round=article.review_round,
+        approved_at=now,
         approvers=[d.signed_name for d in status.approvals],
-    )  # fmt: skip
+    )
     approval.decisions.set(status.approvals)
-    people = {article.created_by_id, *editors().values_list("pk", flat=True), *(d.reviewer_id for d in status.approvals)}
-    notify(NotificationKind.APPROVED, event=event, recipients=people, article=article,
-           subject=f"Approved: {article.current_revision.title}",
-           body="Approved by " + "; ".join(d.signature_line for d in status.approvals))  # fmt: skip
+    people = {
+        article.created_by_id,
+        *editors().values_list("pk", flat=True),
+        *(d.reviewer_id for d in status.approvals),
+    }
+    notify(
+        NotificationKind.APPROVED,
+        event=event,
+        recipients=people,
+        article=article,
+        subject=f"Approved: {article.current_revision.title}",
+        body="Approved by " + "; ".join(d.signature_line for d in status.approvals),
+    )

@@ -51,8 +51,17 @@ def test_role_permissions_follow_the_group():
 
 
 def test_board_member_with_name_and_specialties():
-    add_user("roe", "--specialty", "cardiology", "--specialty", "oncology", role="board", password=STRONG,
-             name="Jane Roe, MD", credentials_valid_until=datetime.date(2030, 1, 31))  # fmt: skip
+    add_user(
+        "roe",
+        "--specialty",
+        "cardiology",
+        "--specialty",
+        "oncology",
+        role="board",
+        password=STRONG,
+        name="Jane Roe, MD",
+        credentials_valid_until=datetime.date(2030, 1, 31),
+    )
     profile = BoardMember.objects.get(user__username="roe")
     assert profile.display_name == "Jane Roe, MD"
     assert profile.specialties == ["cardiology", "oncology"]
@@ -74,8 +83,9 @@ def test_rerun_updates_password_and_replaces_role():
     update = AuditEvent.objects.get(action="user.update")
     assert update.before["role"] == "author" and update.after["role"] == "editor"
     assert list(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("action", flat=True)) == [
-        "user.create", "user.update",
-    ]  # fmt: skip
+        "user.create",
+        "user.update",
+    ]
 
 
 def test_rerun_as_board_creates_profile_then_leaving_board_deactivates_it():

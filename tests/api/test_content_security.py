@@ -44,8 +44,26 @@ PAYLOADS = [
     "<!-- <script>alert(1)</script> -->",
     '<img src="x" alt="`><script>alert(1)</script>">',
 ]
-FORBIDDEN_TAGS = {"script", "iframe", "style", "form", "svg", "math", "object", "embed", "base", "link", "meta",
-                  "input", "button", "img", "details", "textarea", "frame", "frameset"}  # fmt: skip
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "style",
+    "form",
+    "svg",
+    "math",
+    "object",
+    "embed",
+    "base",
+    "link",
+    "meta",
+    "input",
+    "button",
+    "img",
+    "details",
+    "textarea",
+    "frame",
+    "frameset",
+}
 SAFE_HREF = re.compile(r"^(https?://|mailto:|#ref-\d+$)", re.I)
 
 
@@ -83,9 +101,7 @@ def assert_inert(html: str) -> None:
 
 
 def _create(api, user, title, body, references=REFERENCES):
-    response = api.as_user(user).post(
-        ARTICLES, {"title": title, "body": body, "references": references}, format="json"
-    )
+    response = api.as_user(user).post(ARTICLES, {"title": title, "body": body, "references": references}, format="json")
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -137,10 +153,13 @@ def test_hostile_content_in_diff_is_escaped(api, author):
     hostile = '<script>alert(1)</script> <img src=x onerror=alert(1)> <iframe src="x"></iframe>'
     response = api.patch(
         f"{ARTICLES}{article.pk}/",
-        {"title": f"T {hostile}", "body": BODY + "\n\n" + hostile,
-         "references": [REFERENCES[0], {**REFERENCES[1], "citation": hostile}]},
+        {
+            "title": f"T {hostile}",
+            "body": BODY + "\n\n" + hostile,
+            "references": [REFERENCES[0], {**REFERENCES[1], "citation": hostile}],
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.content
     diff = api.get(f"{ARTICLES}{article.pk}/revisions/1/diff/2/").json()
     html = diff["html"]
@@ -165,9 +184,7 @@ def test_hostile_content_in_diff_is_escaped(api, author):
 )
 def test_reference_url_with_unsafe_scheme_is_400(api, author, url, editor):
     refs = [REFERENCES[0], {**REFERENCES[1], "url": url}]
-    response = api.as_user(author).post(
-        ARTICLES, {"title": "Links", "body": BODY, "references": refs}, format="json"
-    )
+    response = api.as_user(author).post(ARTICLES, {"title": "Links", "body": BODY, "references": refs}, format="json")
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["code"] == "invalid" and "references" in body["errors"]

@@ -96,8 +96,9 @@ def test_assignments_list_does_not_grow(api, author, editor, django_assert_max_n
 def _events(n: int, actors, article) -> None:
     with transaction.atomic():
         for i in range(n):
-            record_event("test.event", actor=actors[i % len(actors)], obj=article, article_id=article.pk,
-                         after={"i": i})  # fmt: skip
+            record_event(
+                "test.event", actor=actors[i % len(actors)], obj=article, article_id=article.pk, after={"i": i}
+            )
 
 
 def test_audit_events_list_does_not_grow(api, author, editor, auditor, django_assert_max_num_queries):
@@ -130,9 +131,10 @@ def test_revisions_list_does_not_grow(api, author, editor, django_assert_max_num
 def test_revision_detail_does_not_grow_with_references(api, author):
     few = make_article(author)
     many = make_article(
-        author, body=" ".join(f"[{n}]" for n in range(1, 41)),
+        author,
+        body=" ".join(f"[{n}]" for n in range(1, 41)),
         references=[{"kind": "research", "citation": f"Ref {n}"} for n in range(40)],
-    )  # fmt: skip
+    )
     api.as_user(author)
     small = count_queries(api, f"{ARTICLES}{few.pk}/revisions/1/")
     large = count_queries(api, f"{ARTICLES}{many.pk}/revisions/1/")

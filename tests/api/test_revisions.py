@@ -21,8 +21,7 @@ def test_patch_creates_the_next_revision_and_keeps_the_first(api, author):
     article = make_article(author)
     first = api.as_user(author).get(url(article, "revisions/1/")).json()
 
-    response = api.patch(url(article), {"body": BODY + "\n\nMore [2].", "change_summary": "More detail"},
-                         format="json")  # fmt: skip
+    response = api.patch(url(article), {"body": BODY + "\n\nMore [2].", "change_summary": "More detail"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["current_revision"] == 2
     assert response.json()["title"] == "Do statins prevent heart attacks?"  # unchanged fields carried over
@@ -45,9 +44,16 @@ def test_patch_replaces_references(api, author):
     api.as_user(author).patch(url(article), {"body": "Just one [1].", "references": refs}, format="json")
     data = api.get(url(article, "revisions/2/")).json()
     assert data["references"] == [
-        {"number": 1, "kind": "guideline", "citation": "Only one", "year": None, "doi": "10.1/x", "pmid": "",
-         "url": "https://example.org/"},
-    ]  # fmt: skip
+        {
+            "number": 1,
+            "kind": "guideline",
+            "citation": "Only one",
+            "year": None,
+            "doi": "10.1/x",
+            "pmid": "",
+            "url": "https://example.org/",
+        },
+    ]
     assert len(api.get(url(article, "revisions/1/")).json()["references"]) == 2
 
 
@@ -59,9 +65,15 @@ def test_editor_may_patch_any_article(api, author, editor):
 
 
 @pytest.mark.parametrize(
-    "state", [ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW, ArticleState.APPROVED, ArticleState.REJECTED,
-              ArticleState.WITHDRAWN],
-)  # fmt: skip
+    "state",
+    [
+        ArticleState.SUBMITTED,
+        ArticleState.UNDER_REVIEW,
+        ArticleState.APPROVED,
+        ArticleState.REJECTED,
+        ArticleState.WITHDRAWN,
+    ],
+)
 def test_patch_outside_draft_or_changes_requested_is_409(api, author, editor, board, state):
     article = reviewed_article(author, editor, [board], state=state)
     events = AuditEvent.objects.count()
@@ -141,8 +153,10 @@ def test_empty_patch_is_400(api, author):
 
 def test_stale_base_revision_is_409_concurrent_change(api, author, editor):
     article = make_article(author)
-    assert api.as_user(editor).patch(url(article), {"title": "Editor's", "base_revision": 1},
-                                     format="json").status_code == 200  # fmt: skip
+    assert (
+        api.as_user(editor).patch(url(article), {"title": "Editor's", "base_revision": 1}, format="json").status_code
+        == 200
+    )
     response = api.as_user(author).patch(url(article), {"title": "Author's", "base_revision": 1}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "concurrent_change"
@@ -186,8 +200,15 @@ def test_revision_detail_snapshot(api, author):
     assert data["text"] == render_body(BODY).text  # the plain text annotation positions count in
     assert data["text"] == Revision.objects.get(article=article, number=1).text
     assert [r["number"] for r in data["references"]] == [1, 2]
-    assert data["references"][1] == {"number": 2, "kind": "research", "citation": REFERENCES[1]["citation"],
-                                     "year": 2016, "doi": "", "pmid": "12345", "url": ""}  # fmt: skip
+    assert data["references"][1] == {
+        "number": 2,
+        "kind": "research",
+        "citation": REFERENCES[1]["citation"],
+        "year": 2016,
+        "doi": "",
+        "pmid": "12345",
+        "url": "",
+    }
 
 
 def test_revision_text_follows_each_edit(api, author):
@@ -258,9 +279,15 @@ def test_revise_then_patch(api, author, editor, board):
 
 def test_adjacent_citation_markers_satisfy_the_citation_check(api, author):
     """`[1][2]` cites both references: submitting is not refused as citations_incomplete."""
-    created = api.as_user(author).post(
-        ARTICLES, {"title": "Adjacent", "body": "Statins lower LDL [1][2].", "references": REFERENCES}, format="json"
-    ).json()
+    created = (
+        api.as_user(author)
+        .post(
+            ARTICLES,
+            {"title": "Adjacent", "body": "Statins lower LDL [1][2].", "references": REFERENCES},
+            format="json",
+        )
+        .json()
+    )
     html = api.get(f"{ARTICLES}{created['id']}/revisions/1/").json()["html"]
     assert 'href="#ref-1"' in html and 'href="#ref-2"' in html
     response = api.post(f"{ARTICLES}{created['id']}/transitions/submit/")
@@ -269,9 +296,11 @@ def test_adjacent_citation_markers_satisfy_the_citation_check(api, author):
 
 
 def test_submit_with_unmatched_citations_is_409_naming_them(api, author):
-    created = api.as_user(author).post(
-        ARTICLES, {"title": "Unmatched", "body": "Claim [1] and [3].", "references": REFERENCES}, format="json"
-    ).json()
+    created = (
+        api.as_user(author)
+        .post(ARTICLES, {"title": "Unmatched", "body": "Claim [1] and [3].", "references": REFERENCES}, format="json")
+        .json()
+    )
     response = api.post(f"{ARTICLES}{created['id']}/transitions/submit/")
     assert response.status_code == 409
     body = response.json()

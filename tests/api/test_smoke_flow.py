@@ -38,7 +38,12 @@ def test_article_goes_from_draft_to_approved(api, author, editor, board, board2)
 
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert actions == [
-        "article.create", "article.submit", "assignment.create", "article.start_review", "conflict.declare",
-        "decision.approve", "article.approve",
-    ]  # fmt: skip
+        "article.create",
+        "article.submit",
+        "assignment.create",
+        "article.start_review",
+        "conflict.declare",
+        "decision.approve",
+        "article.approve",
+    ]
     assert verify_chain().ok

@@ -20,8 +20,16 @@ def test_other_author_gets_404_everywhere(api, author, other_author):
     article = make_article(author)
     api.as_user(other_author)
     base = f"{ARTICLES}{article.pk}/"
-    for path in ["", "revisions/", "revisions/1/", "revisions/1/diff/1/", "transitions/", "assignments/",
-                 "conflicts/", "history/"]:  # fmt: skip
+    for path in [
+        "",
+        "revisions/",
+        "revisions/1/",
+        "revisions/1/diff/1/",
+        "transitions/",
+        "assignments/",
+        "conflicts/",
+        "history/",
+    ]:
         response = api.get(base + path)
         assert response.status_code == 404, (path, response.status_code)
         assert response.json()["code"] == "not_found"
@@ -42,8 +50,18 @@ def test_author_editor_auditor_see_a_draft(api, author, editor, auditor, who):
     assert response.status_code == 200
     data = response.json()
     assert data["id"] == article.pk and data["state"] == "draft" and data["current_revision"] == 1
-    assert {"id", "slug", "title", "state", "current_revision", "live_version", "quorum", "required_specialties",
-            "approvals", "publication_policy"} <= set(data)  # fmt: skip
+    assert {
+        "id",
+        "slug",
+        "title",
+        "state",
+        "current_revision",
+        "live_version",
+        "quorum",
+        "required_specialties",
+        "approvals",
+        "publication_policy",
+    } <= set(data)
     assert data["live_version"] is None and data["approvals"] == 0
     assert article.pk in ids(api.get(ARTICLES))
 

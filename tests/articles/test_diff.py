@@ -12,8 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_diff_lists_changes_per_field(author):
     article = make_article(author)
     refs = [REFERENCES[0], {**REFERENCES[1], "citation": "Another trial"}]
-    article = edit_article(article, actor=author, title="New title", body=BODY + "\n\nAdded line [1].",
-                           references=refs)  # fmt: skip
+    article = edit_article(article, actor=author, title="New title", body=BODY + "\n\nAdded line [1].", references=refs)
     a, b = article.revisions.get(number=1), article.revisions.get(number=2)
     diff = diff_revisions(a, b)
     assert diff["from"] == 1 and diff["to"] == 2

@@ -92,8 +92,9 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(self._answers, 10, message="private redis to answer")
 
     def _answers(self) -> bool:
@@ -121,21 +122,50 @@ class WorkerProcess:
     def __init__(self, broker_url: str, queue: str) -> None:
         settings = connection.settings_dict
         if connection.vendor == "postgresql":
-            database_url = (f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:"
-                            f"{settings['PORT'] or 5432}/{settings['NAME']}")  # fmt: skip
+            database_url = (
+                f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:"
+                f"{settings['PORT'] or 5432}/{settings['NAME']}"
+            )
         else:
             raise RuntimeError("a worker process needs a database it can share: PostgreSQL")
-        self.env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url,
-                    "CELERY_QUEUE": queue, "CELERY_VISIBILITY_TIMEOUT": "30",
-                    "DJANGO_SETTINGS_MODULE": "config.test_settings", "EMAIL_URL": "locmem://"}  # fmt: skip
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": broker_url,
+            "CELERY_QUEUE": queue,
+            "CELERY_VISIBILITY_TIMEOUT": "30",
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "EMAIL_URL": "locmem://",
+        }
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", "1", "-l", "WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", self.env["CELERY_QUEUE"]],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-P",
+                "prefork",
+                "-c",
+                "1",
+                "-l",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                self.env["CELERY_QUEUE"],
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def children(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout

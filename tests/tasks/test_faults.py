@@ -22,8 +22,11 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 
 
 def _team():
-    return (make_user("author", username="author", email="a@example.org"),
-            make_user("editor", username="editor", email="e@example.org"), make_user("board", username="board1"))  # fmt: skip
+    return (
+        make_user("author", username="author", email="a@example.org"),
+        make_user("editor", username="editor", email="e@example.org"),
+        make_user("board", username="board1"),
+    )
 
 
 def test_broker_down_requests_succeed_and_the_relay_delivers_all_later(private_redis):
@@ -31,8 +34,9 @@ def test_broker_down_requests_succeed_and_the_relay_delivers_all_later(private_r
     author, editor, board = _team()
     queue = worker_queue_name()
     with project_app(private_redis.url, queue) as app:  # the port is closed: nothing listens yet
-        articles = [reviewed_article(author, editor, [board], state="approved", title=f"Question {i}?")
-                    for i in range(20)]  # fmt: skip
+        articles = [
+            reviewed_article(author, editor, [board], state="approved", title=f"Question {i}?") for i in range(20)
+        ]
         requests = [publishing.request_publication(article, actor=editor) for article in articles]
         assert all(r.status == "queued" for r in requests)
         publish_messages = OutboxMessage.objects.filter(kind="publish")
@@ -45,8 +49,11 @@ def test_broker_down_requests_succeed_and_the_relay_delivers_all_later(private_r
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20, loglevel="WARNING"):
             relay_pending()
             wait_for(lambda: PublishedVersion.objects.count() == 20, 60, message="20 versions")
-            wait_for(lambda: not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists(), 30,
-                     message="every message relayed")  # fmt: skip
+            wait_for(
+                lambda: not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists(),
+                30,
+                message="every message relayed",
+            )
             relay_pending()  # a second relay finds nothing to send
         assert PublishedVersion.objects.count() == 20
         assert sorted(PublishedVersion.objects.values_list("article_id", "number")) == sorted(
@@ -108,8 +115,11 @@ def test_a_rolled_back_change_sends_nothing(broker):
     before = OutboxMessage.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
         publishing.request_publication(article, actor=editor)
-        enqueue("notify", {"kind": "published", "event_key": "x", "recipient_ids": [author.pk], "subject": "s",
-                           "body": "b"}, dedupe_key="rollback-test")  # fmt: skip
+        enqueue(
+            "notify",
+            {"kind": "published", "event_key": "x", "recipient_ids": [author.pk], "subject": "s", "body": "b"},
+            dedupe_key="rollback-test",
+        )
         raise RuntimeError("the change fails after queuing its work")
     assert OutboxMessage.objects.count() == before
     assert PublishRequest.objects.count() == 0

@@ -46,13 +46,17 @@ def test_notifications_reach_inbox_and_mailbox_exactly_once(worker_thread):
     # The approval notice goes to the author, the editors and the approving members.
     wait_for(lambda: Notification.objects.filter(kind="approved").count() == 3, message="approval notices")
     wait_for(lambda: OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 0, message="outbox drained")
-    wait_for(lambda: not Notification.objects.filter(email_mode="immediate", emailed_at__isnull=True).exists(),
-             message="emails sent")  # fmt: skip
+    wait_for(
+        lambda: not Notification.objects.filter(email_mode="immediate", emailed_at__isnull=True).exists(),
+        message="emails sent",
+    )
     approved_mail = [m for m in mail.outbox if m.subject.startswith("[Editorial] Approved")]
     assert sorted(m.to[0] for m in approved_mail) == ["author@example.org", "board1@example.org", "editor@example.org"]
     # The decision notice goes to the author and editors, not to the member who signed it.
     assert set(Notification.objects.filter(kind="decision").values_list("recipient__username", flat=True)) == {
-        "author", "editor"}
+        "author",
+        "editor",
+    }
     assert Notification.objects.filter(recipient=board, kind="assigned", article_id=article.pk).count() == 1
     # Every notification row was emailed once: as many emails as rows with an address.
     assert len(mail.outbox) == Notification.objects.exclude(recipient__email="").count()

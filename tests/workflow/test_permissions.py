@@ -33,20 +33,20 @@ PD = "permission_denied"
 NA = "not_assigned"
 # endpoint: the answer for each role in ROLES order; an int is a success, a (status, code) pair a refusal.
 EXPECTED = {
-    "create_article":     (201, 201, 201, (403, PD), (403, PD), (403, PD), 401),
-    "edit_article":       (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
-    "submit":             (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
-    "start_review":       ((403, PD), 404, 200, (403, PD), (403, PD), (403, PD), 401),
-    "request_changes":    ((403, PD), 404, (403, PD), (403, PD), 200, (403, NA), 401),
-    "approve":            ((403, PD), 404, (403, PD), (403, PD), 200, (403, NA), 401),
-    "reject":             ((403, PD), 404, (403, PD), (403, PD), 200, (403, NA), 401),
-    "withdraw":           (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
-    "revise":             (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
-    "assign_reviewer":    ((403, PD), 404, 201, (403, PD), (403, PD), (403, PD), 401),
-    "declare_conflict":   ((403, PD), 404, (403, PD), (403, PD), 201, 201, 401),
-    "accept_assignment":  ((403, PD), 404, (403, PD), (403, PD), 200, (403, PD), 401),
+    "create_article": (201, 201, 201, (403, PD), (403, PD), (403, PD), 401),
+    "edit_article": (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
+    "submit": (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
+    "start_review": ((403, PD), 404, 200, (403, PD), (403, PD), (403, PD), 401),
+    "request_changes": ((403, PD), 404, (403, PD), (403, PD), 200, (403, NA), 401),
+    "approve": ((403, PD), 404, (403, PD), (403, PD), 200, (403, NA), 401),
+    "reject": ((403, PD), 404, (403, PD), (403, PD), 200, (403, NA), 401),
+    "withdraw": (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
+    "revise": (200, 404, 200, (403, PD), (403, PD), (403, PD), 401),
+    "assign_reviewer": ((403, PD), 404, 201, (403, PD), (403, PD), (403, PD), 401),
+    "declare_conflict": ((403, PD), 404, (403, PD), (403, PD), 201, 201, 401),
+    "accept_assignment": ((403, PD), 404, (403, PD), (403, PD), 200, (403, PD), 401),
     "decline_assignment": ((403, PD), 404, (403, PD), (403, PD), 200, (403, PD), 401),
-}  # fmt: skip
+}
 
 REFUSALS = {
     endpoint: {

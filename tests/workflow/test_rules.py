@@ -237,8 +237,10 @@ def test_assigned_member_without_declaration_is_offered_nothing(api, build, edit
     assert api.as_user(board2).get(article_url(article) + "transitions/").json() == []
     assignment_services.declare_conflict(article, actor=board2, has_conflict=False)
     assert [t["name"] for t in api.get(article_url(article) + "transitions/").json()] == [
-        "request_changes", "approve", "reject",
-    ]  # fmt: skip
+        "request_changes",
+        "approve",
+        "reject",
+    ]
 
 
 def test_member_who_already_decided_is_offered_nothing(api, build, board):

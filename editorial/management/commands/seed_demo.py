@@ -19,9 +19,8 @@ USERS = [
     ("oscar", "auditor", "Oscar Auditor", None, None),
     ("drjones", "board", "Sam Jones, MD", ["cardiology"], TODAY + datetime.timedelta(days=700)),
     ("drlee", "board", "Kim Lee, MD, PhD", ["oncology"], TODAY + datetime.timedelta(days=400)),
-    ("drkhan", "board", "Ravi Khan, MD", ["cardiology"],
-     TODAY - datetime.timedelta(days=30)),
-]  # fmt: skip
+    ("drkhan", "board", "Ravi Khan, MD", ["cardiology"], TODAY - datetime.timedelta(days=30)),
+]
 
 BODY = """## From the Guidelines
 
@@ -33,11 +32,20 @@ In a large randomised trial, statins reduced major vascular events by about a fi
 of LDL cholesterol lowered [2].
 """
 REFERENCES = [
-    {"kind": "guideline", "citation": "2019 ESC/EAS Guidelines for the management of dyslipidaemias.", "year": 2019,
-     "doi": "10.1093/eurheartj/ehz455"},
-    {"kind": "research", "citation": "Cholesterol Treatment Trialists' Collaboration. Efficacy and safety of "
-     "more intensive lowering of LDL cholesterol. Lancet.", "year": 2010, "pmid": "21067804"},
-]  # fmt: skip
+    {
+        "kind": "guideline",
+        "citation": "2019 ESC/EAS Guidelines for the management of dyslipidaemias.",
+        "year": 2019,
+        "doi": "10.1093/eurheartj/ehz455",
+    },
+    {
+        "kind": "research",
+        "citation": "Cholesterol Treatment Trialists' Collaboration. Efficacy and safety of "
+        "more intensive lowering of LDL cholesterol. Lancet.",
+        "year": 2010,
+        "pmid": "21067804",
+    },
+]
 
 ARTICLES = [
     ("Do statins prevent heart attacks?", ArticleState.APPROVED),
@@ -57,15 +65,20 @@ class Command(BaseCommand):
         users = {}
         for username, role, name, specialties, valid_until in USERS:
             users[username] = save_user_with_role(
-                username=username, role=role, password=PASSWORD, name=name, specialties=specialties,
-                credentials_valid_until=valid_until, staff=role in ("editor", "auditor"),
-            )  # fmt: skip
+                username=username,
+                role=role,
+                password=PASSWORD,
+                name=name,
+                specialties=specialties,
+                credentials_valid_until=valid_until,
+                staff=role in ("editor", "auditor"),
+            )
         if Article.objects.exists():
             self.stdout.write("Demo articles already exist; users refreshed.")
         else:
             for title, state in ARTICLES:
                 self._article(title, state, users)
-        self.stdout.write("\nDemo users (password for all: %s):" % PASSWORD)
+        self.stdout.write(f"\nDemo users (password for all: {PASSWORD}):")
         for username, role, name, specialties, valid_until in USERS:
             extra = f" ({', '.join(specialties)}; credentials valid until {valid_until})" if specialties else ""
             self.stdout.write(f"  {username:<8} {role:<8} {name}{extra}")
@@ -75,8 +88,14 @@ class Command(BaseCommand):
 
     def _article(self, title, state, users):
         alice, emma, jones, lee = users["alice"], users["emma"], users["drjones"], users["drlee"]
-        article = article_services.create_article(actor=alice, title=title, body=BODY, references=REFERENCES,
-                                                  topic="cardiology", required_specialties=["cardiology"])  # fmt: skip
+        article = article_services.create_article(
+            actor=alice,
+            title=title,
+            body=BODY,
+            references=REFERENCES,
+            topic="cardiology",
+            required_specialties=["cardiology"],
+        )
         if state == ArticleState.DRAFT:
             return
         if state == ArticleState.WITHDRAWN:
@@ -84,8 +103,9 @@ class Command(BaseCommand):
             return
         workflow.submit_article(article, actor=alice)
         for reviewer in (jones, lee):
-            assignment_services.assign_reviewer(article, actor=emma, reviewer_username=reviewer.username,
-                                                due=TODAY + datetime.timedelta(days=14))  # fmt: skip
+            assignment_services.assign_reviewer(
+                article, actor=emma, reviewer_username=reviewer.username, due=TODAY + datetime.timedelta(days=14)
+            )
             assignment_services.declare_conflict(article, actor=reviewer, has_conflict=False)
         if state == ArticleState.SUBMITTED:
             return
@@ -96,5 +116,6 @@ class Command(BaseCommand):
             ArticleState.REJECTED: "reject",
         }.get(state)
         if verdict:
-            workflow.record_decision(article, verdict=verdict, actor=jones, password=PASSWORD,
-                                     comment="Checked against the cited guideline.")  # fmt: skip
+            workflow.record_decision(
+                article, verdict=verdict, actor=jones, password=PASSWORD, comment="Checked against the cited guideline."
+            )

@@ -1,0 +1,158 @@
+"""Benchmark: end-to-end publish latency and notification throughput through Redis and one real worker.
+
+Run: .venv/bin/python bench/publishing.py [--publishes 20] [--notifications 1000]
+Needs PostgreSQL and Redis on 127.0.0.1 (as `make test` starts them). Uses its own database
+(editorial_bench, recreated), Redis database 12 and a queue of its own. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/editorial_bench")
+BROKER_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+QUEUE = f"editorial-bench-{os.getpid()}"
+
+
+def wait_for(predicate, timeout: float, step: float = 0.005):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    raise TimeoutError
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--publishes", type=int, default=20)
+    parser.add_argument("--notifications", type=int, default=1000)
+    args = parser.parse_args()
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_QUEUE": QUEUE,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "EMAIL_URL": "locmem://",
+    }
+    os.environ.update(env)
+    import django
+    import psycopg
+
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS editorial_bench")
+        conn.execute("CREATE DATABASE editorial_bench")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from articles.models import PublishedVersion
+    from editorial.models import Notification, OutboxMessage
+    from editorial.outbox import enqueue
+    from editorial.services import publishing
+    from tests.factories import make_user, reviewed_article
+
+    call_command("migrate", verbosity=0)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "1",
+            "-l",
+            "WARNING",
+            "-Q",
+            QUEUE,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        author = make_user("author", username="bench-author")
+        editor = make_user("editor", username="bench-editor", email="editor@example.org")
+        board = make_user("board", username="bench-board")
+        articles = [
+            reviewed_article(author, editor, [board], state="approved", title=f"Bench question {i}?")
+            for i in range(args.publishes)
+        ]
+        wait_for(lambda: not OutboxMessage.objects.filter(status="pending").exists(), 60)
+        time.sleep(2)  # let the set-up's notifications drain
+        latencies = []
+        for article in articles:
+            started = time.perf_counter()
+            request = publishing.request_publication(article, actor=editor)
+            wait_for(lambda r=request: PublishedVersion.objects.filter(request=r).exists(), 30)
+            latencies.append(time.perf_counter() - started)
+
+        before = Notification.objects.count()
+        started = time.perf_counter()
+        with transaction.atomic():
+            for i in range(args.notifications):
+                enqueue(
+                    "notify",
+                    {
+                        "kind": "published",
+                        "event_key": f"bench:{i}",
+                        "recipient_ids": [editor.pk],
+                        "subject": f"Bench {i}",
+                        "body": "Benchmark notification.",
+                    },
+                    dedupe_key=f"bench:{i}",
+                )
+        committed = time.perf_counter()
+        wait_for(lambda: Notification.objects.count() - before >= args.notifications, 600, step=0.05)
+        wait_for(
+            lambda: not Notification.objects.filter(emailed_at__isnull=True, recipient=editor).exists(), 600, step=0.05
+        )
+        done = time.perf_counter()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+        import redis
+
+        redis.Redis.from_url(BROKER_URL).delete(QUEUE)
+
+    latencies_ms = sorted(1000 * x for x in latencies)
+    print(
+        json.dumps(
+            {
+                "publishes": len(latencies_ms),
+                "publish_latency_ms_p50": round(statistics.median(latencies_ms), 1),
+                "publish_latency_ms_p95": round(latencies_ms[int(0.95 * (len(latencies_ms) - 1))], 1),
+                "publish_latency_ms_max": round(latencies_ms[-1], 1),
+                "notifications": args.notifications,
+                "enqueue_and_relay_seconds": round(committed - started, 2),
+                "notifications_delivered_and_emailed_seconds": round(done - started, 2),
+                "notifications_per_second": round(args.notifications / (done - started), 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
