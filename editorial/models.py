@@ -140,6 +140,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", "Review overdue"
     CONFLICT = "conflict", "Conflict of interest declared"
     REREVIEW = "rereview", "Periodic re-review due"
+    READER_REPORT = "reader_report", "Reader report or question"
 
 
 # Kinds a user may not switch off: they carry a duty (a review to do, a safety-relevant change).
@@ -192,3 +193,40 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: {self.mode}"
+
+
+class ReaderReportKind(models.TextChoices):
+    PROBLEM = "problem", "Report a problem"
+    QUESTION = "question", "Follow-up question"
+
+
+class ReaderReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    REVISION_OPENED = "revision_opened", "Revision opened"
+    CLOSED = "closed", "Closed"
+
+
+class ReaderReport(models.Model):
+    """A reader's problem report or follow-up question on a published version, tracked to an outcome."""
+
+    article = models.ForeignKey("articles.Article", on_delete=models.PROTECT, related_name="reader_reports")
+    version = models.ForeignKey("articles.PublishedVersion", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=ReaderReportKind.choices)
+    message = models.TextField()
+    email = models.EmailField(blank=True, help_text="Optional: where to send the answer.")
+    audience = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=ReaderReportStatus.choices, default=ReaderReportStatus.OPEN)
+    response = models.TextField(blank=True, help_text="The answer, or the reason for closing.")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.article_id}"

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from articles.models import Article, PublicationPolicy, ReferenceKind, Revision
 from articles.rendering import render_body
-from editorial.models import AuditEvent
+from editorial.models import AuditEvent, NotificationKind
 from reviewers.models import Assignment, ConflictDeclaration, Decision
 
 
@@ -443,19 +443,5 @@ class NotificationOutput(serializers.Serializer):
 
 
 class PreferenceInput(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=[
-            "submitted",
-            "assigned",
-            "annotation",
-            "decision",
-            "changes_requested",
-            "approved",
-            "published",
-            "retracted",
-            "overdue",
-            "conflict",
-            "rereview",
-        ]
-    )
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
     mode = serializers.ChoiceField(choices=["immediate", "digest", "off"])
