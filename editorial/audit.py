@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Subquery
 from django.utils import timezone
 
@@ -95,55 +95,56 @@ def verify_chain(batch_size: int = 2000) -> VerifyResult:
     stored hash is the hash of the stored fields. Then the chain head row must match the last event,
     which catches a deleted tail or an appended forgery.
     """
-    with transaction.atomic():
-        head = AuditChainHead.objects.filter(pk=1).first()
-        head_seq = head.seq if head else 0
-        head_hash = head.hash if head else GENESIS_HASH
-        expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
-        result = None
-        # Each row carries the head as of the same statement: under READ COMMITTED (PostgreSQL) the head
-        # read above can be older than the rows, and events appended in between looked "beyond_head".
-        head_row = AuditChainHead.objects.filter(pk=1)
-        rows = AuditEvent.objects.order_by("seq").values(
-            *HASHED_FIELDS,
-            "hash",
-            head_seq_now=Subquery(head_row.values("seq")),
-            head_hash_now=Subquery(head_row.values("hash")),
-        )
-        for event in rows.iterator(chunk_size=batch_size):
-            seq_now, hash_now = event.pop("head_seq_now"), event.pop("head_hash_now")
-            if seq_now is not None:
-                head_seq, head_hash = seq_now, hash_now
-            seq = event["seq"]
-            if seq != expected_seq:
-                # A missing row: the event that should stand at expected_seq is gone.
-                result = VerifyResult(False, checked, expected_seq, "seq_gap")
-                break
-            if event["prev_hash"] != prev_hash:
-                result = VerifyResult(
-                    False, checked, seq, "prev_hash_mismatch", expected_hash=prev_hash, found_hash=event["prev_hash"]
-                )
-                break
-            stored = event.pop("hash")
-            computed = event_hash(event)
-            if computed != stored:
-                result = VerifyResult(False, checked, seq, "hash_mismatch", expected_hash=computed, found_hash=stored)
-                break
-            checked += 1
-            prev_hash = stored
-            expected_seq += 1
-        if result is None:
-            last_seq = expected_seq - 1
-            if last_seq > head_seq:
-                # Events past the head are not part of the chain: only those up to the head count as checked.
-                result = VerifyResult(False, head_seq, head_seq + 1, "beyond_head")
-            elif last_seq < head_seq:
-                result = VerifyResult(False, checked, last_seq + 1, "truncated")
-            elif head_hash != prev_hash:
-                result = VerifyResult(
-                    False, checked, last_seq, "head_mismatch", expected_hash=head_hash, found_hash=prev_hash
-                )
-            else:
-                result = VerifyResult(True, checked)
-        result.head_seq, result.head_hash = head_seq, head_hash
-        return result
+    # No transaction: on SQLite an IMMEDIATE one would hold the write lock for the whole walk. The rows
+    # and the head come from one statement, so they are consistent with each other.
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_seq = head.seq if head else 0
+    head_hash = head.hash if head else GENESIS_HASH
+    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+    result = None
+    # Each row carries the head as of the same statement: under READ COMMITTED (PostgreSQL) the head
+    # read above can be older than the rows, and events appended in between looked "beyond_head".
+    head_row = AuditChainHead.objects.filter(pk=1)
+    rows = AuditEvent.objects.order_by("seq").values(
+        *HASHED_FIELDS,
+        "hash",
+        head_seq_now=Subquery(head_row.values("seq")),
+        head_hash_now=Subquery(head_row.values("hash")),
+    )
+    for event in rows.iterator(chunk_size=batch_size):
+        seq_now, hash_now = event.pop("head_seq_now"), event.pop("head_hash_now")
+        if seq_now is not None:
+            head_seq, head_hash = seq_now, hash_now
+        seq = event["seq"]
+        if seq != expected_seq:
+            # A missing row: the event that should stand at expected_seq is gone.
+            result = VerifyResult(False, checked, expected_seq, "seq_gap")
+            break
+        if event["prev_hash"] != prev_hash:
+            result = VerifyResult(
+                False, checked, seq, "prev_hash_mismatch", expected_hash=prev_hash, found_hash=event["prev_hash"]
+            )
+            break
+        stored = event.pop("hash")
+        computed = event_hash(event)
+        if computed != stored:
+            result = VerifyResult(False, checked, seq, "hash_mismatch", expected_hash=computed, found_hash=stored)
+            break
+        checked += 1
+        prev_hash = stored
+        expected_seq += 1
+    if result is None:
+        last_seq = expected_seq - 1
+        if last_seq > head_seq:
+            # Events past the head are not part of the chain: only those up to the head count as checked.
+            result = VerifyResult(False, head_seq, head_seq + 1, "beyond_head")
+        elif last_seq < head_seq:
+            result = VerifyResult(False, checked, last_seq + 1, "truncated")
+        elif head_hash != prev_hash:
+            result = VerifyResult(
+                False, checked, last_seq, "head_mismatch", expected_hash=head_hash, found_hash=prev_hash
+            )
+        else:
+            result = VerifyResult(True, checked)
+    result.head_seq, result.head_hash = head_seq, head_hash
+    return result
