@@ -1,16 +1,21 @@
 """Root URLs: the API under /api/v1/, the admin."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views import defaults
+from django.views.generic import RedirectView
 
 from editorial.api import errors
-from editorial.views import HomeView
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
     path("api/v1/", include("editorial.api.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
+    path("", include("articles.urls")),
+    path("", include("editorial.urls")),
 ]
 
 

@@ -1,7 +1,0 @@
-"""Pages."""
-
-from django.views.generic import TemplateView
-
-
-class HomeView(TemplateView):
-    template_name = "editorial/home.html"

@@ -1,0 +1,49 @@
+"""Home per role, and the notifications inbox."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from editorial.models import Notification
+from editorial.roles import role_of
+
+ROLE_HOME = {"author": "author-desk", "board": "review-queue", "editor": "editor-desk", "auditor": "audit-log"}
+
+
+def home(request):
+    """Signed in: the desk of the user's role. Otherwise the public index of published articles."""
+    if request.user.is_authenticated:
+        name = ROLE_HOME.get(role_of(request.user))
+        if name:
+            return redirect(name)
+    return redirect("public-index")
+
+
+@login_required
+def inbox(request):
+    notifications = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    page = Paginator(notifications, 50).get_page(request.GET.get("page"))
+    return render(request, "editorial/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def mark_read(request, notification_id: int):
+    notification = get_object_or_404(Notification, recipient=request.user, pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    target = notification.url.replace("/api/v1/articles/", "/desk/articles/") if notification.url else ""
+    return redirect(target or reverse("inbox"))
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("inbox")
