@@ -27,8 +27,14 @@ def _team():
 
 def test_an_immediately_published_draft_shows_the_pending_review_banner(live_server, page: Page, console_errors):
     author, editor, board, _ = _team()
-    article = reviewed_article(author, editor, [board], state="submitted", publication_policy="immediate",
-                               plain_language_summary="Statins are pills that lower cholesterol.")  # fmt: skip
+    article = reviewed_article(
+        author,
+        editor,
+        [board],
+        state="submitted",
+        publication_policy="immediate",
+        plain_language_summary="Statins are pills that lower cholesterol.",
+    )
     publishing.request_publication(article, actor=editor)  # runs in-process after commit
     page.goto(f"{live_server.url}/articles/{article.slug}/")
     expect(page.get_by_text("Exercise caution as content is pending human review")).to_be_visible()
@@ -40,8 +46,9 @@ def test_an_immediately_published_draft_shows_the_pending_review_banner(live_ser
 
 def test_the_audience_choice_switches_the_summary_and_is_remembered(live_server, page: Page, console_errors):
     author, editor, board, _ = _team()
-    article = reviewed_article(author, editor, [board], state="approved",
-                               plain_language_summary="Statins are pills that lower cholesterol.")  # fmt: skip
+    article = reviewed_article(
+        author, editor, [board], state="approved", plain_language_summary="Statins are pills that lower cholesterol."
+    )
     publishing.request_publication(article, actor=editor)
     page.goto(f"{live_server.url}/articles/{article.slug}/")
     page.get_by_label("Healthcare professional").check()
@@ -80,22 +87,36 @@ def test_a_board_member_annotates_with_the_keyboard_only(live_server, page: Page
 
 
 def test_no_page_has_console_errors(live_server, page: Page, console_errors):
-    author, editor, board, auditor = _team()
+    author, editor, board, _ = _team()
     article = reviewed_article(author, editor, [board], state="approved")
     publishing.request_publication(article, actor=editor)
     url = live_server.url
-    public = ["/", "/articles/", f"/articles/{article.slug}/", f"/articles/{article.slug}/v/1/", "/editorial-policy/",
-              "/accounts/login/"]  # fmt: skip
+    public = [
+        "/",
+        "/articles/",
+        f"/articles/{article.slug}/",
+        f"/articles/{article.slug}/v/1/",
+        "/editorial-policy/",
+        "/accounts/login/",
+    ]
     for path in public:
         page.goto(url + path)
     by_role = {
         "alice": ["/desk/author/", "/desk/articles/new/", f"/desk/articles/{article.pk}/", "/desk/notifications/"],
         "drjones": ["/desk/review/", f"/desk/articles/{article.pk}/", f"/desk/articles/{article.pk}/diff/1/1/"],
-        "emma": ["/desk/editor/", f"/desk/editor/articles/{article.pk}/", "/desk/editor/reports/",
-                 f"/desk/articles/{article.pk}/"],
-        "oscar": ["/desk/audit/", f"/desk/audit/articles/{article.pk}/", f"/desk/audit/live/?article={article.pk}&at=2100-01-01",
-                  "/desk/audit/verify/"],
-    }  # fmt: skip
+        "emma": [
+            "/desk/editor/",
+            f"/desk/editor/articles/{article.pk}/",
+            "/desk/editor/reports/",
+            f"/desk/articles/{article.pk}/",
+        ],
+        "oscar": [
+            "/desk/audit/",
+            f"/desk/audit/articles/{article.pk}/",
+            f"/desk/audit/live/?article={article.pk}&at=2100-01-01",
+            "/desk/audit/verify/",
+        ],
+    }
     for username, paths in by_role.items():
         sign_in(page, url, username, PASSWORD)
         for path in paths:
@@ -109,17 +130,22 @@ def test_no_page_has_console_errors(live_server, page: Page, console_errors):
 
 
 def test_hostile_content_stays_inert_on_every_page(live_server, page: Page, console_errors):
-    author, editor, board, auditor = _team()
+    author, editor, board, _ = _team()
     article = reviewed_article(
-        author, editor, [board], state="under_review", title=f"Statins {HOSTILE}?",
+        author,
+        editor,
+        [board],
+        state="under_review",
+        title=f"Statins {HOSTILE}?",
         body=f"## From the Guidelines\n\nStatins lower LDL [1]. {HOSTILE} [x](javascript:window.__xss=1)\n\n"
         "## Research\n\nFewer events [2].",
         plain_language_summary=HOSTILE,
-    )  # fmt: skip
+    )
     from editorial.services import annotations
 
-    annotations.add_annotation(article, actor=board, revision_number=1, kind="comment", body=HOSTILE,
-                               selectors={"exact": "Statins lower LDL"})  # fmt: skip
+    annotations.add_annotation(
+        article, actor=board, revision_number=1, kind="comment", body=HOSTILE, selectors={"exact": "Statins lower LDL"}
+    )
     workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD, comment=HOSTILE)
     publishing.request_publication(article, actor=editor)
     url = live_server.url

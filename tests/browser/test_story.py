@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -34,7 +35,9 @@ def select_text(page: Page, container: str, text: str) -> None:
             const nodes = [];
             while ((node = walker.nextNode())) { nodes.push([node, full.length]); full += node.data; }
             const start = full.indexOf(text), end = start + text.length;
-            const locate = (pos) => { for (const [n, at] of nodes) if (pos <= at + n.data.length) return [n, pos - at]; };
+            const locate = (pos) => {
+                for (const [n, at] of nodes) if (pos <= at + n.data.length) return [n, pos - at];
+            };
             const range = document.createRange();
             range.setStart(...locate(start)); range.setEnd(...locate(end));
             const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
@@ -191,10 +194,21 @@ def test_the_whole_story(live_server, page: Page, console_errors):
     page.goto(f"{url}/desk/audit/articles/{article.pk}/")
     timeline = page.locator("#timeline")
     steps = [
-        "article.create", "article.submit", "assignment.create", "article.start_review", "conflict.declare",
-        "annotation.create", "decision.request_changes", "revision.create", "annotation.reanchor",
-        "annotation.resolve", "article.revise", "decision.approve", "article.approve", "version.publish",
-    ]  # fmt: skip
+        "article.create",
+        "article.submit",
+        "assignment.create",
+        "article.start_review",
+        "conflict.declare",
+        "annotation.create",
+        "decision.request_changes",
+        "revision.create",
+        "annotation.reanchor",
+        "annotation.resolve",
+        "article.revise",
+        "decision.approve",
+        "article.approve",
+        "version.publish",
+    ]
     for action in steps:
         expect(timeline).to_contain_text(action)
     screenshot(page, "audit-timeline")
@@ -202,7 +216,7 @@ def test_the_whole_story(live_server, page: Page, console_errors):
     screenshot(page, "audit-log")
     with page.expect_download() as download:
         page.locator("#export-csv-file").click()
-    exported = open(download.value.path(), encoding="utf-8").read()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
     for action in steps:
         assert action in exported
     page.goto(f"{url}/desk/notifications/")
