@@ -15,3 +15,4 @@ bench:
 	.venv/bin/python bench/audit_chain.py
 	.venv/bin/python bench/reanchor.py
 	.venv/bin/python bench/publishing.py
+	.venv/bin/python bench/public_page.py
