@@ -20,21 +20,8 @@ from editorial.selectors import audit_events
 from . import serializers as s
 from .base import EditorialAPIView
 
-CSV_COLUMNS = [
-    "seq",
-    "at",
-    "actor",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "article",
-    "before",
-    "after",
-    "reason",
-    "hash",
-    "prev_hash",
-]
+# One column per field of the JSON rows, in the same order.
+CSV_COLUMNS = s.AuditEventOutput.Meta.fields
 
 
 class CSVRenderer(BaseRenderer):
