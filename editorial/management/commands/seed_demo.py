@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from articles.models import Article, ArticleState
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
-from editorial.services import workflow
+from editorial.services import publishing, workflow
 from editorial.services.users import save_user_with_role
 
 PASSWORD = "editorial-demo"
@@ -47,6 +47,13 @@ REFERENCES = [
     },
 ]
 
+# Published for the public pages: an approved article, and one published at once while still in review.
+PUBLISHED = {"Do statins prevent heart attacks?", "Is aspirin useful for primary prevention?"}
+IMMEDIATE = {"Is aspirin useful for primary prevention?"}
+SUMMARY = (
+    "Statins are medicines that lower cholesterol. For people at high risk they lower the chance of a heart attack."
+)
+
 ARTICLES = [
     ("Do statins prevent heart attacks?", ArticleState.APPROVED),
     ("Is aspirin useful for primary prevention?", ArticleState.UNDER_REVIEW),
@@ -84,7 +91,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<8} {role:<8} {name}{extra}")
         self.stdout.write("\nArticles:")
         for article in Article.objects.select_related("current_revision").order_by("id"):
-            self.stdout.write(f"  #{article.pk} {article.state:<18} {article.title}")
+            live = f"  (live: /articles/{article.slug}/)" if article.live_version_id else ""
+            self.stdout.write(f"  #{article.pk} {article.state:<18} {article.title}{live}")
 
     def _article(self, title, state, users):
         alice, emma, jones, lee = users["alice"], users["emma"], users["drjones"], users["drlee"]
@@ -95,6 +103,8 @@ class Command(BaseCommand):
             references=REFERENCES,
             topic="cardiology",
             required_specialties=["cardiology"],
+            publication_policy="immediate" if title in IMMEDIATE else "after_approval",
+            plain_language_summary=SUMMARY if title in PUBLISHED else "",
         )
         if state == ArticleState.DRAFT:
             return
@@ -119,3 +129,6 @@ class Command(BaseCommand):
             workflow.record_decision(
                 article, verdict=verdict, actor=jones, password=PASSWORD, comment="Checked against the cited guideline."
             )
+        if title in PUBLISHED:
+            # No broker in the embedded default: the version is made in-process as this commits.
+            publishing.request_publication(article, actor=emma)
