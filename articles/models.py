@@ -285,6 +285,8 @@ class PublishedVersion(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField()
     html = models.TextField()
+    # The plain-language summary as it stood when published: readers see reviewed words only.
+    plain_language_summary = models.TextField(blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     retracted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -24,8 +24,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default runs on a developer's machine; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "embedded-default-insecure-key-set-SECRET_KEY-in-production"
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment; else a random key kept beside the embedded database, never a
+    constant from the source (which would let anyone forge sessions)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = BASE_DIR / ".secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -200,7 +215,15 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles key on REMOTE_ADDR unless a trusted proxy count is given (never on a client's own header).
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or 0),
 }
+
+# A shared cache (Redis) in production, so rendered versions and rate limits hold across processes.
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Editorial API",

@@ -104,9 +104,32 @@ def _matcher() -> diff_match_patch:
     return dmp
 
 
-def edit_distance(a: str, b: str) -> int:
-    dmp = _matcher()
-    return dmp.diff_levenshtein(dmp.diff_main(a, b, False))
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions): exact and symmetric.
+
+    With `limit`, only a band of width 2·limit is computed and anything above it is returned as limit + 1.
+    (diff-match-patch's diff-based count is not minimal, so it cannot guard a bound.)
+    """
+    if a == b:
+        return 0
+    n, m = len(a), len(b)
+    limit = max(n, m) if limit is None else limit
+    over = limit + 1
+    if abs(n - m) > limit:
+        return over
+    previous = [j if j <= limit else over for j in range(m + 1)]
+    for i in range(1, n + 1):
+        current = [over] * (m + 1)
+        if i <= limit:
+            current[0] = i
+        low, high = max(1, i - limit), min(m, i + limit)
+        for j in range(low, high + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost, over)
+        if min(current[max(0, low - 1) : high + 1]) > limit:
+            return over
+        previous = current
+    return min(previous[m], over)
 
 
 class Reanchorer:
@@ -166,10 +189,12 @@ def _fuzzy(dmp: diff_match_patch, quote: str, text: str, expected: int) -> Place
         tail_at = dmp.match_main(text, quote[-width:], min(len(text), start + len(quote) - width))
         if tail_at == -1 or tail_at + width <= start:
             return None
-        ends = range(tail_at + width, tail_at + width + 1)
+        # A fuzzy tail match can stand closer to the end than its own length.
+        end = min(len(text), tail_at + width)
+        ends = range(end, end + 1)
     best = None
     for end in ends:
-        distance = edit_distance(quote, text[start:end])
+        distance = edit_distance(quote, text[start:end], limit=bound)
         if best is None or distance < best[0]:
             best = (distance, end)
     if best is None or best[0] > bound:

@@ -83,7 +83,8 @@ def valid_approvals(article: Article) -> list[Decision]:
 
 def quorum_status(article: Article) -> QuorumStatus:
     approvals = valid_approvals(article)
-    covered = sorted({s for d in approvals for s in board_profile(d.reviewer).specialties})
+    # The specialties the member had when signing: a later profile change does not rewrite the past.
+    covered = sorted({s for d in approvals for s in d.specialties})
     return QuorumStatus(
         quorum=article.quorum,
         approvals=approvals,
@@ -173,12 +174,34 @@ def anchors_on_revision(revision):
     )
 
 
-def review_statuses(article: Article, revision_ids) -> dict[int, str]:
-    """The truth now about each revision: approved, under_review (changes requested counts) or submitted."""
+def approved_revision_ids(revision_ids) -> set[int]:
+    """Revisions whose approval still stands: approved in some round, and not refused in a later one
+    (a periodic re-review that ends in changes requested or a rejection withdraws the approval)."""
+    from django.db.models import Max
+
     from .models import Decision, RevisionApproval
 
+    approvals = dict(
+        RevisionApproval.objects.filter(revision_id__in=revision_ids)
+        .values("revision_id")
+        .annotate(round=Max("round"))
+        .values_list("revision_id", "round")
+    )
+    refusals = dict(
+        Decision.objects.filter(revision_id__in=approvals, verdict__in=[Verdict.REQUEST_CHANGES, Verdict.REJECT])
+        .values("revision_id")
+        .annotate(round=Max("round"))
+        .values_list("revision_id", "round")
+    )
+    return {rid for rid, approved_round in approvals.items() if refusals.get(rid, 0) <= approved_round}
+
+
+def review_statuses(article: Article, revision_ids) -> dict[int, str]:
+    """The truth now about each revision: approved, under_review (changes requested counts) or submitted."""
+    from .models import Decision
+
     revision_ids = set(revision_ids)
-    approved = set(RevisionApproval.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True))
+    approved = approved_revision_ids(revision_ids)
     decided = set(Decision.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True))
     statuses = {}
     for revision_id in revision_ids:

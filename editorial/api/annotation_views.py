@@ -104,6 +104,7 @@ class AnnotationListCreate(EditorialAPIView, ListAPIView):
     @extend_schema(request=s.AnnotationInput, responses={201: s.AnnotationOutput})
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
+        annotation_services.check_may_annotate(article, request.user)  # 403 before 400
         data = s.AnnotationInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
@@ -153,6 +154,7 @@ class AnnotationReply(_AnnotationAction):
     @extend_schema(request=s.ReplyInput, responses={201: s.ReplyOutput})
     def post(self, request, article_id: int, annotation_id: int):
         annotation = self.annotation(article_id, annotation_id)
+        annotation_services.check_may_reply(annotation.article, request.user)  # 403 before 400
         data = s.ReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
         reply = annotation_services.reply_to_annotation(
@@ -167,6 +169,8 @@ class AnnotationResolve(_AnnotationAction):
     @extend_schema(request=s.ResolveInput, responses=s.AnnotationOutput)
     def post(self, request, article_id: int, annotation_id: int):
         annotation = self.annotation(article_id, annotation_id)
+        verb = "reopen" if self.reopen else "resolve"
+        annotation_services.check_may_resolve(annotation, annotation.article, request.user, verb)  # 403 before 400
         data = s.ResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         text = data.validated_data.get("body", "")

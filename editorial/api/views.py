@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -57,9 +57,11 @@ class ArticleListCreate(EditorialAPIView, ListAPIView):
         if "assigned_to" in params:
             if params["assigned_to"] != "me":
                 raise InvalidInput("assigned_to accepts only 'me'.", errors={"assigned_to": ["Use 'me'."]})
-            articles = articles.filter(assignments__reviewer=self.request.user).exclude(
-                assignments__status=AssignmentStatus.DECLINED, assignments__reviewer=self.request.user
+            # One EXISTS: an exclude() across the relation would also drop articles someone else declined.
+            mine = Assignment.objects.filter(article=OuterRef("pk"), reviewer=self.request.user).exclude(
+                status=AssignmentStatus.DECLINED
             )
+            articles = articles.filter(Exists(mine))
         return articles.order_by("id")
 
     @extend_schema(request=s.ArticleCreateInput, responses={201: s.ArticleOutput})
@@ -134,6 +136,7 @@ class TransitionTake(EditorialAPIView):
         article = self.get_article(article_id)
         if name not in TRANSITION_NAMES:
             raise NotFound(f"There is no transition called {name!r}.", "unknown_transition")
+        workflow.check_transition_role(article, name, request.user)  # 403 before 400
         data = s.TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         article = workflow.take_transition(article, name, actor=request.user, **data.validated_data)
@@ -195,6 +198,7 @@ class AssignmentRespond(EditorialAPIView):
     def post(self, request, article_id: int, assignment_id: int):
         article = self.get_article(article_id)
         assignment = get_object_or_404(Assignment, article=article, pk=assignment_id)
+        assignment_services.check_may_respond(assignment, request.user)  # 403 before 400
         data = s.AssignmentResponseInput(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = assignment_services.respond_to_assignment(

@@ -20,6 +20,7 @@ from reviewers.models import (
     AnnotationStatus,
     Assignment,
 )
+from reviewers.selectors import board_profile
 
 from .common import lock_article
 
@@ -36,17 +37,21 @@ def _is_assigned(article: Article, actor) -> bool:
     ).exists() and actor.has_perm("articles.decide_article")
 
 
-def _check_may_annotate(article: Article, actor) -> None:
+def check_may_annotate(article: Article, actor) -> None:
+    """The 403s of annotating (the API checks them before it reads the body)."""
     if _is_editor(actor):
         return
     if actor.has_perm("articles.decide_article") and article.created_by_id != actor.pk:
         if not _is_assigned(article, actor):
             raise Forbidden("You are not assigned to review this article.", "not_assigned")
+        profile = board_profile(actor)
+        if profile is None or not profile.credentials_valid():
+            raise Forbidden("Your credentials have expired; renew them before you review.", "credentials_expired")
         return
     raise Forbidden("Only assigned board members and editors can annotate.")
 
 
-def _check_may_reply(article: Article, actor) -> None:
+def check_may_reply(article: Article, actor) -> None:
     if _is_editor(actor) or article.created_by_id == actor.pk:
         return
     if actor.has_perm("articles.decide_article"):
@@ -56,7 +61,7 @@ def _check_may_reply(article: Article, actor) -> None:
     raise Forbidden("Only the article's author, its assigned board members and editors can reply.")
 
 
-def _check_may_resolve(annotation: Annotation, article: Article, actor, verb: str) -> None:
+def check_may_resolve(annotation: Annotation, article: Article, actor, verb: str) -> None:
     if annotation.created_by_id == actor.pk or article.created_by_id == actor.pk or _is_editor(actor):
         return
     raise Forbidden(f"Only the annotation's author, the article's author or an editor can {verb} it.")
@@ -102,7 +107,7 @@ def add_annotation(
 ) -> Annotation:
     """Anchor a new annotation on the current revision; the quote must stand where the selectors say."""
     article = lock_article(article)
-    _check_may_annotate(article, actor)
+    check_may_annotate(article, actor)
     if kind == AnnotationKind.SUGGESTION and not suggestion:
         raise InvalidInput("A suggestion needs the proposed text.", errors={"suggestion": ["This field is required."]})
     revision = Revision.objects.filter(article=article, number=revision_number).first()
@@ -165,7 +170,7 @@ def _lock_annotation(annotation: Annotation) -> tuple[Annotation, Article]:
 @transaction.atomic
 def reply_to_annotation(annotation: Annotation, *, actor, body: str) -> AnnotationReply:
     annotation, article = _lock_annotation(annotation)
-    _check_may_reply(article, actor)
+    check_may_reply(article, actor)
     if not body.strip():
         raise InvalidInput("The reply is empty.", errors={"body": ["This field may not be blank."]})
     reply = AnnotationReply.objects.create(annotation=annotation, author=actor, body=body)
@@ -192,7 +197,7 @@ def reply_to_annotation(annotation: Annotation, *, actor, body: str) -> Annotati
 def resolve_annotation(annotation: Annotation, *, actor, response: str = "") -> Annotation:
     """Resolve, optionally with a response that joins the thread."""
     annotation, article = _lock_annotation(annotation)
-    _check_may_resolve(annotation, article, actor, "resolve")
+    check_may_resolve(annotation, article, actor, "resolve")
     if annotation.status == AnnotationStatus.RESOLVED:
         raise StateConflict("This annotation is already resolved.")
     before = _snapshot(annotation)
@@ -225,7 +230,7 @@ def resolve_annotation(annotation: Annotation, *, actor, response: str = "") -> 
 def reopen_annotation(annotation: Annotation, *, actor, reason: str = "") -> Annotation:
     """Reopen; an annotation resolved on an earlier revision is carried onto the current one again."""
     annotation, article = _lock_annotation(annotation)
-    _check_may_resolve(annotation, article, actor, "reopen")
+    check_may_resolve(annotation, article, actor, "reopen")
     if annotation.status != AnnotationStatus.RESOLVED:
         raise StateConflict("This annotation is not resolved.")
     before = _snapshot(annotation)

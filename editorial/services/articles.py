@@ -143,7 +143,10 @@ def edit_article(
     content_changed = title is not None or body is not None or references is not None
     if not content_changed and not settings_changes:
         raise InvalidInput("Nothing to change.")
-    if content_changed and article.state not in EDITABLE_STATES:
+    # The plain-language summary is shown to readers as reviewed text: it changes only while the
+    # content may, so the next review sees it.
+    reviewed_text_changed = content_changed or "plain_language_summary" in settings_changes
+    if reviewed_text_changed and article.state not in EDITABLE_STATES:
         raise StateConflict(
             f"An article that is {article.get_state_display().lower()} cannot be edited; "
             "edit it in draft or after changes were requested.",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleState
 from editorial.audit import record_event
-from editorial.exceptions import Forbidden, InvalidInput, StateConflict
+from editorial.exceptions import Forbidden, InvalidInput, NotFound, StateConflict
 from editorial.models import NotificationKind
 from editorial.notifications import editors, notify
 from editorial.permissions import require_board_member, require_can_assign
@@ -98,12 +98,16 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
     return assignment
 
 
+def check_may_respond(assignment: Assignment, actor) -> None:
+    if assignment.reviewer_id != actor.pk:
+        raise Forbidden("Only the assigned board member can answer this assignment.")
+
+
 @transaction.atomic
 def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason: str = "") -> Assignment:
     """The assigned member accepts or declines."""
     assignment = Assignment.objects.select_for_update().select_related("reviewer").get(pk=assignment.pk)
-    if assignment.reviewer_id != actor.pk:
-        raise Forbidden("Only the assigned board member can answer this assignment.")
+    check_may_respond(assignment, actor)
     if assignment.status != AssignmentStatus.ASSIGNED:
         raise StateConflict(f"This assignment was already {assignment.status}.")
     if assignment.article.state not in ASSIGNABLE_STATES:
@@ -131,6 +135,8 @@ def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: 
     """A board member files (or replaces) their conflict-of-interest declaration for this article."""
     article = lock_article(article)
     require_board_member(actor)
+    if article.first_submitted_at is None:
+        raise NotFound("No such article.")  # board members see an article only once it was submitted
     profile = board_profile(actor)
     statement = (statement or "").strip()
     if has_conflict and not statement:

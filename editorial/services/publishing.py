@@ -27,6 +27,7 @@ from editorial.notifications import editors, notify
 from editorial.outbox import enqueue
 from editorial.permissions import require_can_publish
 from reviewers.models import RevisionApproval
+from reviewers.selectors import approved_revision_ids
 
 from .common import lock_article, require_reason
 
@@ -38,12 +39,16 @@ def html_cache_key(version_id: int) -> str:
 
 
 def is_approved(revision: Revision) -> bool:
-    return RevisionApproval.objects.filter(revision=revision).exists()
+    return revision.pk in approved_revision_ids([revision.pk])
 
 
 def _approved_revision(article: Article) -> Revision | None:
-    approval = RevisionApproval.objects.filter(article=article).select_related("revision").order_by("-id").first()
-    return approval.revision if approval else None
+    revision_ids = (
+        RevisionApproval.objects.filter(article=article).order_by("-id").values_list("revision_id", flat=True)
+    )
+    standing = approved_revision_ids(revision_ids)
+    latest = next((rid for rid in revision_ids if rid in standing), None)
+    return Revision.objects.get(pk=latest) if latest else None
 
 
 def _refusal(article: Article, revision: Revision) -> StateConflict | None:
@@ -143,6 +148,14 @@ def queue_due_publications(now: datetime.datetime | None = None) -> int:
     for request in due:
         request.status = PublishRequestStatus.QUEUED
         request.save(update_fields=["status"])
+        record_event(
+            "version.queue",
+            actor=None,
+            obj=request,
+            article_id=request.article_id,
+            before={"status": "scheduled"},
+            after={"status": "queued"},
+        )
         enqueue("publish", {"request_id": request.pk}, dedupe_key=f"publish:{request.pk}")
     return len(due)
 
@@ -173,6 +186,7 @@ def run_publication(request_id: int) -> PublishedVersion | None:
         published_by=request.requested_by,
         published_at=now,
         html=render_body(request.revision.body).html,
+        plain_language_summary=article.plain_language_summary,
     )
     previous = article.live_version_id
     article.live_version = version

@@ -33,6 +33,8 @@ def submit_reader_report(
     version: PublishedVersion, *, kind: str, message: str, email: str = "", audience: str = "", client: str
 ) -> ReaderReport:
     """Take in a reader's report; anonymous, so limited per client (an IP address, hashed)."""
+    if version.retracted_at is not None or version.article.live_version_id is None:
+        raise StateConflict("This version is no longer published.", "not_published")
     message = message.strip()
     if not message:
         raise InvalidInput("Please write your message.", errors={"message": ["This field is required."]})
@@ -81,8 +83,12 @@ def triage_reader_report(report: ReaderReport, *, actor, outcome: str, response:
     if outcome == ReaderReportStatus.REVISION_OPENED:
         article = Article.objects.get(pk=report.article_id)
         require_can_edit(article, actor)
-        if article.state == "approved":
-            revise_article(article, actor=actor, comment=f"Reader report #{report.pk}: {report.message[:200]}")
+        if article.state != "approved":
+            raise StateConflict(
+                f"The article is {article.get_state_display().lower()}, not approved: it is already open to "
+                "changes, so answer or close this report instead."
+            )
+        revise_article(article, actor=actor, comment=f"Reader report #{report.pk}: {report.message[:200]}")
     report.status, report.response, report.handled_by, report.handled_at = outcome, response, actor, timezone.now()
     report.save(update_fields=["status", "response", "handled_by", "handled_at"])
     record_event(

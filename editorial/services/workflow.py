@@ -93,6 +93,14 @@ def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclara
     return declaration
 
 
+def check_transition_role(article: Article, name: str, actor) -> None:
+    """The 403s of taking `name` (role and object-level right), which the API checks before the body."""
+    if name in DECISION_TRANSITIONS:
+        _check_decider(article, actor)
+    elif not _has_role(article, name, actor):
+        raise Forbidden(ROLE_SENTENCES.get(name, "You may not do that."))
+
+
 def check_transition(article: Article, name: str, actor) -> None:
     """Raise the error taking `name` now would give, leaving out the signature; return if it may be taken."""
     if name in DECISION_TRANSITIONS:

@@ -313,7 +313,7 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
     live = next((v for v in versions if v.pk == article.live_version_id), None)
     is_live = version.pk == article.live_version_id
     audience = _audience(request)
-    summary = article.plain_language_summary.strip()
+    summary = version.plain_language_summary.strip()
 
     step_index = [key for key, _ in STEPS].index(review_status)
     steps = [

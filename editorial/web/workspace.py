@@ -252,12 +252,12 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
     placed = [a for a in anchors if not a.orphaned]
     orphans = [a for a in anchors if a.orphaned]
 
-    may_reply = _permitted(annotation_services._check_may_reply, article, user)
+    may_reply = _permitted(annotation_services.check_may_reply, article, user)
     may_accept = can_manage_article(article, user) and article.state in EDITABLE_STATES
     threads = []
     for anchor in anchors:
         annotation = anchor.annotation
-        may_resolve = _permitted(annotation_services._check_may_resolve, annotation, article, user, "resolve")
+        may_resolve = _permitted(annotation_services.check_may_resolve, annotation, article, user, "resolve")
         threads.append(
             {
                 "anchor": anchor,
@@ -279,7 +279,7 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
     may_annotate = (
         is_current
         and article.state in annotation_services.ANNOTATABLE_STATES
-        and _permitted(annotation_services._check_may_annotate, article, user)
+        and _permitted(annotation_services.check_may_annotate, article, user)
     )
     if annotation_form is None:
         annotation_form = AnnotationForm(initial={"revision": current.number, "kind": AnnotationKind.COMMENT})

@@ -194,3 +194,16 @@ def test_new_board_member_sees_submitted_articles(api, author):
     workflow.submit_article(article, actor=author)
     newcomer = make_user("board", username="newcomer")
     assert api.as_user(newcomer).get(f"{ARTICLES}{article.pk}/").status_code == 200
+
+
+def test_assigned_to_me_keeps_an_article_another_member_declined(api, author, editor, board, board2):
+    from editorial.services import assignments as assignment_services
+    from reviewers.models import Assignment
+
+    article = reviewed_article(author, editor, [board, board2], state="under_review")
+    assignment_services.respond_to_assignment(
+        Assignment.objects.get(article=article, reviewer=board2), actor=board2, accept=False, reason="Busy"
+    )
+    ids = [a["id"] for a in api.as_user(board).get("/api/v1/articles/?assigned_to=me").json()["results"]]
+    assert ids == [article.pk]
+    assert api.as_user(board2).get("/api/v1/articles/?assigned_to=me").json()["count"] == 0

@@ -89,3 +89,40 @@ def test_only_approved_articles_are_opened(author, editor, board, run_async):
     with run_async():
         assert workflow.open_due_rereviews(today=due + datetime.timedelta(days=10)) == 0
     assert fresh(article).state == "draft"
+
+
+def test_a_rereview_that_rejects_withdraws_the_approval_and_takes_the_live_version_down(
+    api, author, editor, board, run_async
+):
+    from editorial.services import publishing
+
+    article = reviewed_article(author, editor, [board], state="approved")
+    with run_async():
+        publishing.request_publication(fresh(article), actor=editor)
+        workflow.open_due_rereviews(today=article.next_review_due)
+    versions = api.as_user(editor).get(f"{url(article)}versions/").json()["results"]
+    assert versions[0]["review_status"] == "approved"  # still approved while the re-review runs
+
+    with run_async():
+        response = transition(api.as_user(board), fresh(article), "reject", password=PASSWORD, comment="Outdated.")
+    assert response.status_code == 200, response.json()
+    article = fresh(article)
+    assert article.state == "rejected"
+    assert article.live_version_id is None  # the version no longer stands approved: it is retracted
+    versions = api.as_user(editor).get(f"{url(article)}versions/").json()["results"]
+    assert versions[0]["review_status"] == "under_review" and versions[0]["retracted_at"] is not None
+    event = AuditEvent.objects.get(action="version.retract", article_id=article.pk)
+    assert event.actor_id is None
+
+
+def test_a_rereview_that_requests_changes_shows_the_live_version_as_under_review(api, author, editor, board, run_async):
+    from editorial.services import publishing
+
+    article = reviewed_article(author, editor, [board], state="approved")
+    with run_async():
+        publishing.request_publication(fresh(article), actor=editor)
+        workflow.open_due_rereviews(today=article.next_review_due)
+    with run_async():
+        transition(api.as_user(board), fresh(article), "request_changes", password=PASSWORD, comment="Update it.")
+    versions = api.as_user(editor).get(f"{url(article)}versions/").json()["results"]
+    assert versions[0]["review_status"] == "under_review"

@@ -115,3 +115,24 @@ def test_triage_needs_the_csrf_token(editor, live):
     client = signed_in(editor, enforce_csrf_checks=True)
     assert client.post(triage_url(report), {"outcome": "answered", "response": "x"}).status_code == 403
     assert ReaderReport.objects.get(pk=report.pk).status == "open"
+
+
+def test_opening_a_revision_of_an_article_that_is_not_approved_is_refused(author, editor, board):
+    from articles.models import PublishedVersion, PublishRequest
+    from editorial.exceptions import StateConflict
+    from editorial.models import ReaderReport
+    from editorial.services.publishing import run_publication
+    from editorial.services.reader_reports import triage_reader_report
+    from tests.factories import reviewed_article
+
+    article = reviewed_article(author, editor, [board], state="under_review", publication_policy="immediate")
+    request = PublishRequest.objects.create(
+        article=article, revision=article.current_revision, requested_by=editor, status="queued"
+    )
+    run_publication(request.pk)
+    version = PublishedVersion.objects.get(article=article)
+    report = ReaderReport.objects.create(article=article, version=version, kind="problem", message="Typo")
+    with pytest.raises(StateConflict):
+        triage_reader_report(report, actor=editor, outcome="revision_opened")
+    report.refresh_from_db()
+    assert report.status == "open"

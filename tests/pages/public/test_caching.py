@@ -81,17 +81,24 @@ def test_etag_changes_with_the_live_version_and_retraction(client, author, edito
     assert response.status_code == 410
 
 
-def test_etag_changes_with_the_plain_language_summary_and_audience(client, author, editor, approved_live):
+def test_etag_changes_with_the_audience_and_the_summary_is_the_published_one(client, author, editor, approved_live):
+    from editorial.exceptions import StateConflict
     from editorial.services import articles as article_services
+    from editorial.services import workflow
 
     path = page_url(approved_live)
     etag = client.get(path).headers["ETag"]
     client.cookies["audience"] = "patient"
     patient = client.get(path, HTTP_IF_NONE_MATCH=etag)
     assert patient.status_code == 200 and patient.headers["ETag"] != etag
-    article_services.edit_article(fresh(approved_live), actor=editor, plain_language_summary="Plain words.")
+    # Readers see the summary the board reviewed: it cannot change while the article is approved...
+    with pytest.raises(StateConflict):
+        article_services.edit_article(fresh(approved_live), actor=editor, plain_language_summary="Unreviewed.")
+    # ...and a draft's new summary stays off the live page until a version publishes it.
+    workflow.revise_article(fresh(approved_live), actor=editor)
+    article_services.edit_article(fresh(approved_live), actor=editor, plain_language_summary="Unreviewed words.")
     response = client.get(path, HTTP_IF_NONE_MATCH=patient.headers["ETag"])
-    assert response.status_code == 200 and "Plain words." in response.content.decode()
+    assert "Unreviewed words." not in response.content.decode()
 
 
 @pytest.mark.parametrize("role", [None, "editor"])
