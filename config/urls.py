@@ -14,7 +14,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
-    path("", include("articles.urls")),
     path("", include("editorial.urls")),
 ]
 

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -138,18 +137,10 @@ def send_digests() -> int:
     return sent
 
 
-def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 def thread_participants(annotation) -> set[int]:
     ids = set(annotation.replies.values_list("author_id", flat=True))
     ids |= {annotation.created_by_id, annotation.article.created_by_id}
     return ids
-
-
-def assigned_reviewer_ids(article) -> set[int]:
-    return set(article.assignments.filter(~Q(status="declined")).values_list("reviewer_id", flat=True))
 
 
 def remind_overdue_assignments(today=None) -> int:

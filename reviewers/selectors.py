@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -134,10 +133,6 @@ def suggested_reviewers(article: Article, limit: int = 10) -> list[dict]:
         }
         for m in ranked[:limit]
     ]
-
-
-def board_users():
-    return get_user_model().objects.filter(board_profile__isnull=False)
 
 
 def open_blocking_annotation_ids(article: Article) -> list[int]:

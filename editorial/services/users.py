@@ -12,7 +12,7 @@ from django.db import transaction
 
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput
-from editorial.roles import ROLE_GROUPS
+from editorial.roles import ROLE_GROUPS, role_of
 from reviewers.models import BoardMember
 
 
@@ -44,7 +44,7 @@ def save_user_with_role(
     before = (
         None
         if created
-        else {"role": _role_of(user), "name": user.get_full_name(), "active": user.is_active, "staff": user.is_staff}
+        else {"role": role_of(user), "name": user.get_full_name(), "active": user.is_active, "staff": user.is_staff}
     )
     user.set_password(password)
     if name:
@@ -78,8 +78,3 @@ def save_user_with_role(
         )
     record_event("user.create" if created else "user.update", actor=actor, obj=user, before=before, after=after)
     return user
-
-
-def _role_of(user) -> str | None:
-    names = set(user.groups.values_list("name", flat=True))
-    return next((role for role, group in ROLE_GROUPS.items() if group in names), None)
