@@ -68,6 +68,12 @@ def make_article(author, **kwargs) -> Article:
     return article_services.create_article(actor=author, **fields)
 
 
+def submitted_article(author, **kwargs) -> Article:
+    """An article its author has submitted: board members may see it and declare on it."""
+    article = make_article(author, **kwargs)
+    return workflow.submit_article(article, actor=author)
+
+
 def reviewed_article(author, editor, reviewers, state: str = ArticleState.UNDER_REVIEW, **kwargs) -> Article:
     """An article taken through the services up to `state`, with `reviewers` assigned and declared."""
     article = make_article(author, **kwargs)

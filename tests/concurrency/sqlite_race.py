@@ -37,6 +37,7 @@ from editorial.models import AuditEvent, OutboxMessage  # noqa: E402
 from editorial.roles import ROLE_GROUPS  # noqa: E402
 from editorial.services import articles as article_services  # noqa: E402
 from editorial.services import assignments as assignment_services  # noqa: E402
+from editorial.services import workflow  # noqa: E402
 from reviewers.models import BoardMember  # noqa: E402
 
 BODY = "## From the Guidelines\n\nStatins lower LDL cholesterol [1]."
@@ -75,6 +76,7 @@ def main(threads: int, rounds: int) -> int:
     editor = make_user("editor", "editor")
     shared = article_services.create_article(actor=setup_author, title="Shared question?", body=BODY,
                                              references=REFERENCES)  # fmt: skip
+    shared = workflow.submit_article(shared, actor=setup_author)  # board members see submitted articles
     writers = []
     for i in range(threads):
         author, member = make_user(f"author{i}", "author"), make_user(f"member{i}", "board")

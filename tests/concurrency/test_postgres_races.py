@@ -17,7 +17,7 @@ from editorial.services import assignments as assignment_services
 from editorial.services import workflow
 from reviewers.models import Decision
 from tests.concurrency.threads import run_in_threads
-from tests.factories import PASSWORD, make_article, make_user, reviewed_article
+from tests.factories import PASSWORD, make_article, make_user, reviewed_article, submitted_article
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -109,7 +109,7 @@ def test_twenty_threads_appending_ten_events_each_keep_the_chain_gapless():
     author = make_user("author", username="author")
     members = [make_user("board", username=f"member{i}") for i in range(20)]
     # One article per member: only the chain head serialises the appends, not an article row lock.
-    articles = [make_article(author, title=f"Question {i}?") for i in range(20)]
+    articles = [submitted_article(author, title=f"Question {i}?") for i in range(20)]
     before = AuditEvent.objects.count()
 
     def declare_ten(i: int) -> int:
@@ -134,7 +134,7 @@ def test_twenty_threads_appending_ten_events_each_keep_the_chain_gapless():
 def test_twenty_threads_on_one_article_keep_the_chain_gapless():
     author = make_user("author", username="author")
     members = [make_user("board", username=f"member{i}") for i in range(20)]
-    article = make_article(author)
+    article = submitted_article(author)
 
     def declare_five(i: int) -> int:
         member = get_user_model().objects.get(pk=members[i].pk)
@@ -151,7 +151,7 @@ def test_verifying_while_events_are_appended_never_reports_a_break():
     """An auditor verifying during normal work must not see a false alarm."""
     author = make_user("author", username="author")
     members = [make_user("board", username=f"member{i}") for i in range(6)]
-    articles = [make_article(author, title=f"Question {i}?") for i in range(6)]
+    articles = [submitted_article(author, title=f"Question {i}?") for i in range(6)]
     writers = len(members)
 
     def work(i: int):
