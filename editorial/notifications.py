@@ -137,6 +137,11 @@ def send_digests() -> int:
     return sent
 
 
+def author_and_editors(article) -> set[int]:
+    """Who hears about an article's review: its author and every active editor."""
+    return {article.created_by_id, *editors().values_list("pk", flat=True)}
+
+
 def thread_participants(annotation) -> set[int]:
     ids = set(annotation.replies.values_list("author_id", flat=True))
     ids |= {annotation.created_by_id, annotation.article.created_by_id}
@@ -145,22 +150,30 @@ def thread_participants(annotation) -> set[int]:
 
 def remind_overdue_assignments(today=None) -> int:
     """Remind each reviewer of each overdue assignment, once per day (the key holds the date)."""
+    from django.db.models import Exists, OuterRef
+
     from articles.models import ArticleState
     from reviewers.models import Assignment, Decision
 
     today = today or timezone.now().date()
-    overdue = Assignment.objects.filter(
-        due__lt=today,
-        status__in=["assigned", "accepted"],
-        article__state__in=[ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW],
-    ).select_related("article__current_revision", "reviewer")
+    # One query: an assignment whose member already decided on the current revision this round is not overdue.
+    decided = Decision.objects.filter(
+        reviewer=OuterRef("reviewer"),
+        revision_id=OuterRef("article__current_revision_id"),
+        round=OuterRef("article__review_round"),
+    )
+    overdue = (
+        Assignment.objects.filter(
+            due__lt=today,
+            status__in=["assigned", "accepted"],
+            article__state__in=[ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW],
+        )
+        .exclude(Exists(decided))
+        .select_related("article__current_revision", "reviewer")
+    )
     reminded = 0
     for assignment in overdue:
         article = assignment.article
-        if Decision.objects.filter(
-            revision_id=article.current_revision_id, reviewer=assignment.reviewer, round=article.review_round
-        ).exists():
-            continue
         with transaction.atomic():
             notify(
                 NotificationKind.OVERDUE,

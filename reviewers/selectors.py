@@ -209,3 +209,8 @@ def review_statuses(article: Article, revision_ids) -> dict[int, str]:
         else:
             statuses[revision_id] = "submitted"
     return statuses
+
+
+def decided_this_round(article: Article):
+    """Decisions that count as "already decided": on the current revision, in the current review round."""
+    return Decision.objects.filter(revision_id=article.current_revision_id, round=article.review_round)

@@ -33,12 +33,12 @@ class CSVRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
-class _Echo:
+class Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def _csv_cell(value) -> str:
+def csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
@@ -48,7 +48,21 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _parse_moment(name: str, value: str, end_of_day: bool):
+def event_rows(events):
+    """The events as the API's JSON rows, read in chunks (an export streams, it does not load all)."""
+    for event in events.iterator(chunk_size=2000):
+        yield s.AuditEventOutput(event).data
+
+
+def csv_lines(events):
+    """A header, then one CSV line per event: the JSON row's fields, cells made safe for spreadsheets."""
+    writer = csv.writer(Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for row in event_rows(events):
+        yield writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
+
+
+def parse_moment(name: str, value: str, end_of_day: bool):
     # A date first: parse_datetime() reads "2025-06-01" as a naive midnight. Well-formed but impossible
     # dates (2025-13-45) raise ValueError: a 400, not a 500.
     try:
@@ -89,8 +103,8 @@ class AuditEventList(EditorialAPIView, ListAPIView):
         if article is not None and not article.isdigit():
             raise InvalidInput("article must be an article id.", errors={"article": ["Not an integer."]})
         actions = [a for a in params.get("action", "").split(",") if a] or None
-        since = _parse_moment("since", params["since"], False) if params.get("since") else None
-        until = _parse_moment("until", params["until"], True) if params.get("until") else None
+        since = parse_moment("since", params["since"], False) if params.get("since") else None
+        until = parse_moment("until", params["until"], True) if params.get("until") else None
         return audit_events(
             article_id=int(article) if article else None,
             actor_username=params.get("actor") or None,
@@ -106,15 +120,7 @@ class AuditEventList(EditorialAPIView, ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def _csv(self, events) -> StreamingHttpResponse:
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield writer.writerow(CSV_COLUMNS)
-            for event in events.iterator(chunk_size=2000):
-                row = s.AuditEventOutput(event).data
-                yield writer.writerow([_csv_cell(row[c]) for c in CSV_COLUMNS])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_lines(events), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
         return response
 

@@ -23,7 +23,7 @@ from articles.rendering import render_body
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, StateConflict
 from editorial.models import NotificationKind
-from editorial.notifications import editors, notify
+from editorial.notifications import author_and_editors, notify
 from editorial.outbox import enqueue
 from editorial.permissions import require_can_publish
 from reviewers.models import RevisionApproval
@@ -207,7 +207,7 @@ def run_publication(request_id: int) -> PublishedVersion | None:
         },
     )
     transaction.on_commit(lambda: cache.set(html_cache_key(version.pk), version.html, None))
-    recipients = {article.created_by_id, *editors().values_list("pk", flat=True)}
+    recipients = author_and_editors(article)
     notify(
         NotificationKind.PUBLISHED,
         event=event,
@@ -234,7 +234,7 @@ def _retract(article: Article, *, actor, reason: str) -> PublishedVersion:
         after={"live_version": None},
         reason=reason,
     )
-    recipients = {article.created_by_id, *editors().values_list("pk", flat=True)}
+    recipients = author_and_editors(article)
     notify(
         NotificationKind.RETRACTED,
         event=event,

@@ -11,9 +11,15 @@ from articles.rendering import check_citations, render_body
 from editorial.audit import record_event
 from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
 from editorial.models import NotificationKind
-from editorial.notifications import editors, notify
+from editorial.notifications import author_and_editors, editors, notify
 from reviewers.models import Assignment, ConflictDeclaration, Decision, RevisionApproval, Verdict
-from reviewers.selectors import board_profile, declaration_in_force, open_blocking_annotation_ids, quorum_status
+from reviewers.selectors import (
+    board_profile,
+    decided_this_round,
+    declaration_in_force,
+    open_blocking_annotation_ids,
+    quorum_status,
+)
 
 from .common import lock_article, require_reason
 from .publishing import retract_unapproved_live_version, review_interval
@@ -78,9 +84,7 @@ def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclara
         )
     if declaration.has_conflict:
         raise StateConflict("You declared a conflict of interest on this article.", "conflict_of_interest")
-    if Decision.objects.filter(
-        revision_id=article.current_revision_id, reviewer=actor, round=article.review_round
-    ).exists():
+    if decided_this_round(article).filter(reviewer=actor).exists():
         raise StateConflict(f"You already decided on revision {article.current_revision.number}.", "already_decided")
     if name == "approve":
         blocking = open_blocking_annotation_ids(article)
@@ -318,7 +322,7 @@ def _record_signed_decision(
         },
         reason=comment,
     )
-    people = {article.created_by_id, *editors().values_list("pk", flat=True)}
+    people = author_and_editors(article)
     notify(
         NotificationKind.DECISION,
         event=decision_event,
@@ -372,8 +376,7 @@ def _approve(article: Article, actor, status) -> None:
     )
     approval.decisions.set(status.approvals)
     people = {
-        article.created_by_id,
-        *editors().values_list("pk", flat=True),
+        *author_and_editors(article),
         *(d.reviewer_id for d in status.approvals),
     }
     notify(

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 from urllib.parse import urlencode
@@ -19,8 +18,7 @@ from django.views.decorators.http import require_GET
 
 from articles.diff import diff_revisions
 from articles.models import PublishedVersion, Revision
-from editorial.api import serializers as api_serializers
-from editorial.api.audit_views import CSV_COLUMNS, _csv_cell, _Echo, _parse_moment
+from editorial.api import audit_views
 from editorial.audit import verify_chain
 from editorial.exceptions import InvalidInput
 from editorial.models import AuditEvent
@@ -45,7 +43,7 @@ def parse_moment(name: str, value: str, *, end_of_day: bool) -> datetime.datetim
         naive = None
     if naive is not None and naive.tzinfo is None:
         return naive.replace(tzinfo=datetime.UTC)
-    return _parse_moment(name, value, end_of_day)
+    return audit_views.parse_moment(name, value, end_of_day)
 
 
 class AuditFilters:
@@ -137,29 +135,20 @@ def export(request, fmt: str):
         return redirect(reverse("audit-log") + "?" + request.GET.urlencode())
     events = filters.events()
 
-    def rows():
-        for event in events.iterator(chunk_size=2000):
-            yield api_serializers.AuditEventOutput(event).data
-
     if fmt == "csv":
-        writer = csv.writer(_Echo())
-
-        def body():
-            yield writer.writerow(CSV_COLUMNS)
-            for row in rows():
-                yield writer.writerow([_csv_cell(row[c]) for c in CSV_COLUMNS])
-
+        body = audit_views.csv_lines(events)
         content_type = "text/csv; charset=utf-8"
     else:
 
-        def body():
+        def json_lines():
             yield "[\n"
-            for i, row in enumerate(rows()):
+            for i, row in enumerate(audit_views.event_rows(events)):
                 yield ("" if i == 0 else ",\n") + json.dumps(row, ensure_ascii=False, default=str)
             yield "\n]\n"
 
+        body = json_lines()
         content_type = "application/json; charset=utf-8"
-    response = StreamingHttpResponse(body(), content_type=content_type)
+    response = StreamingHttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="audit-events.{fmt}"'
     return response
 

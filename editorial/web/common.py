@@ -48,3 +48,13 @@ def attempt(request, service: Callable, *args, success: str = "", **kwargs):
     if success:
         messages.success(request, success)
     return result
+
+
+def form_errors_as_messages(request, form, labels: dict[str, str] | None = None) -> None:
+    """Each field error as a message, prefixed by the field's label (from `labels`, else the form's)."""
+    for field, errors in form.errors.items():
+        label = ""
+        if field in form.fields:
+            label = (labels or {}).get(field) or form.fields[field].label or field.replace("_", " ").capitalize()
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)

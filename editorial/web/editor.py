@@ -34,7 +34,7 @@ from editorial.services import publishing, reader_reports, workflow
 from reviewers.models import Assignment, AssignmentStatus, Decision
 from reviewers.selectors import declarations_in_force, quorum_status, review_statuses, suggested_reviewers
 
-from .common import attempt, role_required, visible_article_or_404
+from .common import attempt, form_errors_as_messages, role_required, visible_article_or_404
 
 PIPELINE = [
     (ArticleState.SUBMITTED, "Submitted"),
@@ -78,10 +78,7 @@ def _back(article_id: int):
 
 
 def _form_errors(request, form: forms.Form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+    form_errors_as_messages(request, form)
 
 
 # -- the desk ------------------------------------------------------------------------------------------

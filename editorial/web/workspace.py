@@ -9,7 +9,6 @@ import datetime
 from itertools import pairwise
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +34,7 @@ from reviewers.selectors import (
     quorum_status,
 )
 
-from .common import attempt, visible_article_or_404
+from .common import attempt, form_errors_as_messages, visible_article_or_404
 
 TEXT_LIMIT = 20_000  # API.md: any text field other than an article body
 FIELD_LABELS = {"exact": "Quote", "body": "Text", "start": "Start", "end": "End", "comment": "Comment"}
@@ -125,10 +124,7 @@ class ThreadForm(forms.Form):
 
 
 def _form_errors(request, form: forms.Form) -> None:
-    for field, errors in form.errors.items():
-        label = FIELD_LABELS.get(field, field.replace("_", " ").capitalize()) if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+    form_errors_as_messages(request, form, FIELD_LABELS)
 
 
 # Highlighting: built from escaped pieces of the plain text, so nothing anyone typed becomes markup.
