@@ -21,35 +21,25 @@ class ArticleState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-# States in which the content may be edited (a PATCH makes a new revision).
+# Groups of states, each defined once and used by every rule that needs it.
+# The content may be edited (a PATCH makes a new revision).
 EDITABLE_STATES = (ArticleState.DRAFT, ArticleState.CHANGES_REQUESTED)
+# The board is reviewing: a decision is awaited from every active assignment.
+IN_REVIEW_STATES = (ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW)
+# Reviewers may be assigned (and count towards a member's open load).
+OPEN_STATES = (
+    ArticleState.DRAFT,
+    ArticleState.SUBMITTED,
+    ArticleState.UNDER_REVIEW,
+    ArticleState.CHANGES_REQUESTED,
+)
+# Board members and editors may annotate.
+ANNOTATABLE_STATES = (ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW, ArticleState.CHANGES_REQUESTED)
 
 
 class PublicationPolicy(models.TextChoices):
     AFTER_APPROVAL = "after_approval", "Publish after approval"
     IMMEDIATE = "immediate", "Publish immediately, marked pending review"
-
-
-def can_manage_article(article: Article, user) -> bool:
-    """Return True if the user may submit, revise or withdraw this article (its author, or an editor)."""
-    if not user.is_active:
-        return False
-    if user.has_perm("articles.edit_any_article"):
-        return True
-    return article.created_by_id == user.pk and user.has_perm("articles.change_article")
-
-
-def can_start_review(article: Article, user) -> bool:
-    return user.is_active and user.has_perm("articles.start_review")
-
-
-def can_decide(article: Article, user) -> bool:
-    """Role-level right to take a board decision; never on one's own article.
-
-    Whether the member is assigned, declared, unconflicted and in date is checked by
-    the decision service, which knows about assignments.
-    """
-    return user.is_active and user.has_perm("articles.decide_article") and article.created_by_id != user.pk
 
 
 class Article(ConcurrentTransitionMixin, models.Model):
@@ -101,30 +91,26 @@ class Article(ConcurrentTransitionMixin, models.Model):
     def title(self) -> str:
         return self.current_revision.title if self.current_revision_id else ""
 
-    # Transition bodies only move the state; the services in `editorial` check the
-    # object-level rules, save, audit and queue work in one transaction.
+    # Transition bodies only move the state. Who may take each one is said in one place,
+    # editorial.permissions; the services check it, save, audit and queue work in one transaction.
 
-    @transition(field=state, source=ArticleState.DRAFT, target=ArticleState.SUBMITTED, permission=can_manage_article)
+    @transition(field=state, source=ArticleState.DRAFT, target=ArticleState.SUBMITTED)
     def submit(self) -> None:
         pass
 
-    @transition(
-        field=state, source=ArticleState.SUBMITTED, target=ArticleState.UNDER_REVIEW, permission=can_start_review
-    )
+    @transition(field=state, source=ArticleState.SUBMITTED, target=ArticleState.UNDER_REVIEW)
     def start_review(self) -> None:
         pass
 
-    @transition(
-        field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.CHANGES_REQUESTED, permission=can_decide
-    )
+    @transition(field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.CHANGES_REQUESTED)
     def request_changes(self) -> None:
         pass
 
-    @transition(field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.APPROVED, permission=can_decide)
+    @transition(field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.APPROVED)
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.REJECTED, permission=can_decide)
+    @transition(field=state, source=ArticleState.UNDER_REVIEW, target=ArticleState.REJECTED)
     def reject(self) -> None:
         pass
 
@@ -132,7 +118,6 @@ class Article(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[ArticleState.CHANGES_REQUESTED, ArticleState.APPROVED],
         target=ArticleState.DRAFT,
-        permission=can_manage_article,
     )
     def revise(self) -> None:
         # Back to draft: whatever is submitted next is judged afresh, even the same revision.
@@ -147,14 +132,11 @@ class Article(ConcurrentTransitionMixin, models.Model):
             ArticleState.CHANGES_REQUESTED,
         ],
         target=ArticleState.WITHDRAWN,
-        permission=can_manage_article,
     )
     def withdraw(self) -> None:
         pass
 
-    @transition(
-        field=state, source=ArticleState.APPROVED, target=ArticleState.UNDER_REVIEW, permission=can_start_review
-    )
+    @transition(field=state, source=ArticleState.APPROVED, target=ArticleState.UNDER_REVIEW)
     def start_rereview(self) -> None:
         """The periodic re-review of an approved article (a system action, or an editor's)."""
         self.review_round += 1

@@ -45,7 +45,7 @@ def main() -> None:
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_QUEUE": QUEUE,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "EMAIL_URL": "locmem://",
+        "EMAIL_URL": "memorymail://",
     }
     os.environ.update(env)
     import django

@@ -2,25 +2,25 @@
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-import dj_database_url
+import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+env = environ.Env()
+
+
+def env_value(name: str, default: str = "") -> str:
+    """A variable's value; set but empty counts as unset (django-environ would parse "" to an empty dict)."""
+    return os.environ.get(name) or default
+
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return env.bool(name, default=default) if env_value(name) else default
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    return [item.strip() for item in env.list(name) if item.strip()] if env_value(name) else default
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -29,8 +29,8 @@ DEBUG = env_bool("DEBUG", False)
 def secret_key() -> str:
     """SECRET_KEY from the environment; else a random key kept beside the embedded database, never a
     constant from the source (which would let anyone forge sessions)."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    if env_value("SECRET_KEY"):
+        return env_value("SECRET_KEY")
     path = BASE_DIR / ".secret_key"
     if not path.exists():
         import secrets
@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "editorial.context_processors.desk",
+                "editorial.limits.context_processor",
             ],
         },
     },
@@ -94,9 +95,8 @@ TEMPLATES = [
 
 
 def database_from_env() -> dict:
-    # `or` rather than a default argument: an empty DATABASE_URL must not yield {}.
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+    config = env.db_url_config(env_value("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
+    config.update({"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True})
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock at BEGIN, so racing writers queue instead of
         # failing with "database is locked" half-way through a transaction.
@@ -118,7 +118,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # Where collectstatic gathers files for production; unset, WhiteNoise serves them from the apps directly.
-STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
+STATIC_ROOT = env_value("STATIC_ROOT") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves static files from the app server, also with DEBUG off; in tests and the embedded
 # default it finds them without collectstatic.
@@ -136,40 +136,30 @@ EDITORIAL_MAX_BODY_CHARS = 200_000
 EDITORIAL_MAX_TEXT_CHARS = 20_000
 
 
+# Default ports by scheme when the URL names none (django-environ leaves them unset).
+EMAIL_DEFAULT_PORTS = {"smtp": 25, "smtp+tls": 587, "smtps": 587, "smtp+ssl": 465}
+
+
 def email_from_env() -> dict:
-    url = os.environ.get("EMAIL_URL")
-    if not url:
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    parsed = urlparse(url)
-    if parsed.scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    if parsed.scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": parsed.path,
-        }
-    if parsed.scheme in {"smtp", "smtps", "submission"}:
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parsed.hostname or "localhost",
-            "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 587),
-            "EMAIL_HOST_USER": unquote(parsed.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
-            "EMAIL_USE_SSL": parsed.scheme == "smtps",
-            "EMAIL_USE_TLS": parsed.scheme == "submission",
-        }
-    raise ValueError(f"EMAIL_URL scheme {parsed.scheme!r} is not supported")
+    """EMAIL_URL in django-environ's schemes: consolemail:// (the default), smtp://, smtp+tls:// (STARTTLS),
+    smtp+ssl:// (TLS from the start), filemail:///relative/dir or filemail:////absolute/dir, memorymail://."""
+    url = env_value("EMAIL_URL", "consolemail://")
+    config = {key: value for key, value in env.email_url_config(url).items() if value not in (None, "")}
+    scheme = url.split("://", 1)[0]
+    if scheme in EMAIL_DEFAULT_PORTS:
+        config.setdefault("EMAIL_PORT", EMAIL_DEFAULT_PORTS[scheme])
+    return config
 
 
 globals().update(email_from_env())
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "editorial@localhost")
-EDITORIAL_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = env_value("DEFAULT_FROM_EMAIL", "editorial@localhost")
+EDITORIAL_SITE_URL = env_value("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Periodic re-review: an approved article is due again after this many days (per-article override).
-EDITORIAL_REVIEW_INTERVAL_DAYS = int(os.environ.get("REVIEW_INTERVAL_DAYS") or 365)
+EDITORIAL_REVIEW_INTERVAL_DAYS = int(env_value("REVIEW_INTERVAL_DAYS", "365"))
 
 # Celery: no broker configured -> tasks run in-process (the embedded default).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_BROKER_URL = env_value("CELERY_BROKER_URL") or None
+CELERY_RESULT_BACKEND = env_value("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -178,11 +168,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "editorial")
+CELERY_TASK_DEFAULT_QUEUE = env_value("CELERY_QUEUE", "editorial")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Above the longest task (hard limit 180 s); no task is scheduled with an ETA (beat and the
     # database hold the schedule), so nothing waits in Redis longer than this.
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or 600),
+    "visibility_timeout": int(env_value("CELERY_VISIBILITY_TIMEOUT", "600")),
     # Without these, delay() waits forever on a broker that accepts connections but never answers.
     "socket_timeout": 5,
     "socket_connect_timeout": 5,
@@ -216,14 +206,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Throttles key on REMOTE_ADDR unless a trusted proxy count is given (never on a client's own header).
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or 0),
+    "NUM_PROXIES": int(env_value("NUM_PROXIES", "0")),
 }
 
 # A shared cache (Redis) in production, so rendered versions and rate limits hold across processes.
-if os.environ.get("CACHE_URL"):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
-    }
+if env_value("CACHE_URL"):
+    CACHES = {"default": env.cache_url_config(env_value("CACHE_URL"))}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Editorial API",
@@ -272,5 +260,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_value("LOG_LEVEL", "WARNING")},
 }

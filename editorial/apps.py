@@ -1,6 +1,13 @@
+"""The editorial app: services, audit trail, outbox, pages and API."""
+
 from django.apps import AppConfig
 
 
 class EditorialConfig(AppConfig):
     name = "editorial"
     verbose_name = "Editorial workflow"
+
+    def ready(self) -> None:
+        # The modules that register outbox handlers, so that a relay or a worker finds every kind.
+        from . import notifications  # noqa: F401
+        from .services import publishing  # noqa: F401

@@ -152,6 +152,14 @@ REQUIRED_KINDS = {
 }
 
 
+class EmailMode(models.TextChoices):
+    """How a user gets a kind of notification by email; a notification keeps the mode it was made with."""
+
+    IMMEDIATE = "immediate", "Immediately"
+    DIGEST = "digest", "Daily digest"
+    OFF = "off", "Off"
+
+
 class Notification(models.Model):
     """One message to one user about one event; the unique key makes redelivery harmless."""
 
@@ -164,8 +172,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Email: "immediate", "digest" (waits for the daily digest) or "none"; emailed_at once sent.
-    email_mode = models.CharField(max_length=10, default="immediate")
+    # The email mode it was made with (a digest waits for the daily digest); emailed_at once sent.
+    email_mode = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -184,9 +192,7 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
-    mode = models.CharField(
-        max_length=10, choices=[("immediate", "Immediately"), ("digest", "Daily digest"), ("off", "Off")]
-    )
+    mode = models.CharField(max_length=10, choices=EmailMode.choices)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]

@@ -11,8 +11,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import REQUIRED_KINDS, AuditEvent, Notification, NotificationKind, NotificationPreference
-from .outbox import enqueue
+from articles.models import Article
+from reviewers.models import Assignment
+
+from .models import REQUIRED_KINDS, AuditEvent, EmailMode, Notification, NotificationKind, NotificationPreference
+from .outbox import enqueue, handles
 from .roles import EDITORS
 
 log = logging.getLogger("editorial.notifications")
@@ -57,12 +60,13 @@ def notify(
 
 
 def email_mode(user_id: int, kind: str, preferences: dict) -> str:
-    mode = preferences.get((user_id, kind), "immediate")
-    if mode == "off" and kind in REQUIRED_KINDS:
-        return "immediate"  # a duty cannot be switched off
-    return "none" if mode == "off" else mode
+    mode = preferences.get((user_id, kind), EmailMode.IMMEDIATE)
+    if mode == EmailMode.OFF and kind in REQUIRED_KINDS:
+        return EmailMode.IMMEDIATE  # a duty cannot be switched off
+    return mode
 
 
+@handles("notify")
 def deliver(payload: dict) -> int:
     """Create the inbox entries and send immediate emails; safe to run twice. Returns emails sent."""
     kind, ids = payload["kind"], payload["recipient_ids"]
@@ -87,7 +91,7 @@ def deliver(payload: dict) -> int:
         )
     sent = 0
     pending = Notification.objects.filter(
-        event_key=payload["event_key"], email_mode="immediate", emailed_at__isnull=True
+        event_key=payload["event_key"], email_mode=EmailMode.IMMEDIATE, emailed_at__isnull=True
     ).values_list("pk", flat=True)
     for pk in pending:
         sent += send_notification_email(pk)
@@ -123,7 +127,7 @@ def _send(notifications: list[Notification], recipient, subject: str) -> None:
 def send_digests() -> int:
     """Email each user their waiting digest notifications in one message."""
     sent = 0
-    waiting = Notification.objects.filter(email_mode="digest", emailed_at__isnull=True)
+    waiting = Notification.objects.filter(email_mode=EmailMode.DIGEST, emailed_at__isnull=True)
     for recipient_id in waiting.values_list("recipient_id", flat=True).distinct():
         with transaction.atomic():
             batch = list(
@@ -150,30 +154,11 @@ def thread_participants(annotation) -> set[int]:
 
 def remind_overdue_assignments(today=None) -> int:
     """Remind each reviewer of each overdue assignment, once per day (the key holds the date)."""
-    from django.db.models import Exists, OuterRef
-
-    from articles.models import ArticleState
-    from reviewers.models import Assignment, Decision
-
     today = today or timezone.now().date()
-    # One query: an assignment whose member already decided on the current revision this round is not overdue.
-    decided = Decision.objects.filter(
-        reviewer=OuterRef("reviewer"),
-        revision_id=OuterRef("article__current_revision_id"),
-        round=OuterRef("article__review_round"),
-    )
-    overdue = (
-        Assignment.objects.filter(
-            due__lt=today,
-            status__in=["assigned", "accepted"],
-            article__state__in=[ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW],
-        )
-        .exclude(Exists(decided))
-        .select_related("article__current_revision", "reviewer")
-    )
+    overdue = Assignment.objects.pending().filter(due__lt=today).select_related("article__current_revision", "reviewer")
     reminded = 0
     for assignment in overdue:
-        article = assignment.article
+        article: Article = assignment.article
         with transaction.atomic():
             notify(
                 NotificationKind.OVERDUE,

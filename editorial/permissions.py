@@ -1,33 +1,240 @@
-"""Role checks shared by the services and the API (which checks them before it reads the body: 403 before 400)."""
+"""Who may do what: the only place that says it, in permission terms.
+
+`can_*` answer True or False (pages use them to show a desk, a form or a button); `require_*` raise the
+error the API returns (Forbidden, 403) with a sentence for the user. Services call the `require_*` before
+they change anything; the API calls them again before it reads the request body, so 403 comes before 400.
+
+Whether a board member may review a given article (active, not its author, assigned, in date, no conflict)
+is the board's own rule, `reviewers.eligibility.reviewer_refusal`; the requirements below ask it.
+
+Every owner right (the author's, an annotation's creator's) also needs the role that grants it now: an
+author who became an auditor keeps the records of their articles, not the right to act on them.
+"""
 
 from __future__ import annotations
 
-from articles.models import Article, can_manage_article
+from articles.models import DECISION_TRANSITIONS, Article
+from reviewers.eligibility import Refusal, ReviewerFacts, reviewer_facts, reviewer_refusal
+from reviewers.models import Annotation, Assignment
 from reviewers.selectors import board_profile
 
 from .exceptions import Forbidden
 
-
-def require_can_create_article(actor) -> None:
-    if not actor.has_perm("articles.add_article"):
-        raise Forbidden("Only authors and editors can create articles.")
+# --- Roles, as permissions -----------------------------------------------------------------------------
 
 
-def require_can_edit(article: Article, actor) -> None:
-    if not can_manage_article(article, actor):
-        raise Forbidden("Only the article's author or an editor can edit it.")
+def _has(user, perm: str) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(perm))
 
 
-def require_can_assign(actor) -> None:
-    if not actor.has_perm("reviewers.add_assignment"):
-        raise Forbidden("Only editors can assign reviewers.")
+def can_write_articles(user) -> bool:
+    """Authors and editors: the author desk, new drafts."""
+    return _has(user, "articles.add_article")
 
 
-def require_board_member(actor) -> None:
-    if not actor.has_perm("reviewers.add_conflictdeclaration") or board_profile(actor) is None:
-        raise Forbidden("Only board members declare conflicts of interest.")
+def can_edit_any_article(user) -> bool:
+    """Editors: every article, whoever wrote it."""
+    return _has(user, "articles.edit_any_article")
 
 
-def require_can_publish(actor) -> None:
-    if not actor.has_perm("articles.publish_article"):
-        raise Forbidden("Only editors can publish, schedule, cancel and retract.")
+def can_review(user) -> bool:
+    """Board members: the review queue, annotations and signed decisions on the articles assigned to them."""
+    return _has(user, "articles.decide_article")
+
+
+def can_start_review(user) -> bool:
+    return _has(user, "articles.start_review")
+
+
+def can_assign(user) -> bool:
+    return _has(user, "reviewers.add_assignment")
+
+
+def can_publish(user) -> bool:
+    """Editors: publish, schedule, cancel and retract versions; the editor desk."""
+    return _has(user, "articles.publish_article")
+
+
+def can_read_audit(user) -> bool:
+    """Auditors and editors: the audit log, timelines, exports."""
+    return _has(user, "editorial.view_auditevent")
+
+
+def can_verify_audit(user) -> bool:
+    return _has(user, "editorial.verify_auditevent")
+
+
+def can_triage_reader_reports(user) -> bool:
+    return can_edit_any_article(user)
+
+
+def can_declare_conflict(user) -> bool:
+    return _has(user, "reviewers.add_conflictdeclaration") and board_profile(user) is not None
+
+
+# --- Objects -------------------------------------------------------------------------------------------
+
+
+def is_author_now(article: Article, user) -> bool:
+    """The article's author, still holding the author's right to change their own articles."""
+    return article.created_by_id == user.pk and _has(user, "articles.change_article")
+
+
+def can_edit_article(article: Article, user) -> bool:
+    """Edit, submit, revise or withdraw: its author (as an author now) or an editor."""
+    return can_edit_any_article(user) or is_author_now(article, user)
+
+
+def can_take_transition(article: Article, name: str, user) -> bool:
+    """The role-level right to take a transition, whatever the article's state (a wrong state is a 409)."""
+    if name in DECISION_TRANSITIONS:
+        return can_review(user)
+    if name in ("start_review", "start_rereview"):
+        return can_start_review(user)
+    return can_edit_article(article, user)
+
+
+def can_accept_suggestion(article: Article, user) -> bool:
+    return can_edit_article(article, user)
+
+
+def can_respond_to_assignment(assignment: Assignment, user) -> bool:
+    return assignment.reviewer_id == user.pk and can_review(user)
+
+
+# --- Requirements (raise the API's error) -------------------------------------------------------------
+
+TRANSITION_REFUSALS = {
+    "submit": "Only the article's author or an editor can submit it.",
+    "start_review": "Only an editor can start the review.",
+    "start_rereview": "Only an editor can open a re-review.",
+    "withdraw": "Only the article's author or an editor can withdraw it.",
+    "revise": "Only the article's author or an editor can revise it.",
+    "request_changes": "Only board members can record decisions.",
+    "approve": "Only board members can record decisions.",
+    "reject": "Only board members can record decisions.",
+}
+
+
+def require(allowed: bool, sentence: str, code: str | None = None) -> None:
+    if not allowed:
+        raise Forbidden(sentence, code)
+
+
+def require_can_create_article(user) -> None:
+    require(can_write_articles(user), "Only authors and editors can create articles.")
+
+
+def require_can_edit(article: Article, user) -> None:
+    require(can_edit_article(article, user), "Only the article's author or an editor can edit it.")
+
+
+def require_can_assign(user) -> None:
+    require(can_assign(user), "Only editors can assign reviewers.")
+
+
+def require_board_member(user) -> None:
+    require(can_declare_conflict(user), "Only board members declare conflicts of interest.")
+
+
+def require_can_publish(user) -> None:
+    require(can_publish(user), "Only editors can publish, schedule, cancel and retract.")
+
+
+def require_can_read_audit(user) -> None:
+    require(can_read_audit(user), "Only auditors and editors can read the audit log.")
+
+
+def require_can_verify_audit(user) -> None:
+    require(can_verify_audit(user), "Only auditors can verify the audit chain.")
+
+
+def require_can_triage(user) -> None:
+    require(can_triage_reader_reports(user), "Only editors triage reader reports.")
+
+
+def require_can_respond(assignment: Assignment, user) -> None:
+    require(can_respond_to_assignment(assignment, user), "Only the assigned board member can answer this assignment.")
+
+
+def _raise_membership(refusal: Refusal | None) -> Refusal | None:
+    """Raise a membership refusal (403); hand back a declaration refusal for the caller's 409 step."""
+    if refusal is not None and refusal.is_membership:
+        raise Forbidden(refusal.sentence, refusal.code)
+    return refusal
+
+
+def reviewer_refusal_for(article: Article, user, *, needs_declaration: bool) -> tuple[Refusal | None, ReviewerFacts]:
+    facts = reviewer_facts(article, [user])[user.pk]
+    refusal = reviewer_refusal(article, facts, needs_assignment=True, needs_declaration=needs_declaration, you=True)
+    return refusal, facts
+
+
+def require_may_decide(article: Article, user) -> tuple[Refusal | None, ReviewerFacts]:
+    """The 403s of a board decision (the role, then the reviewer rule), and the facts they were read from.
+
+    A refusal about the member's declarations (a 409, answered after the state) is returned, not raised.
+    """
+    require(can_review(user), TRANSITION_REFUSALS["approve"])
+    refusal, facts = reviewer_refusal_for(article, user, needs_declaration=True)
+    return _raise_membership(refusal), facts
+
+
+def require_transition_role(article: Article, name: str, user) -> Refusal | None:
+    """The 403s of taking a transition; for a decision, a declaration refusal is returned (see above)."""
+    if name in DECISION_TRANSITIONS:
+        return require_may_decide(article, user)[0]
+    require(can_take_transition(article, name, user), TRANSITION_REFUSALS.get(name, "You may not do that."))
+    return None
+
+
+def require_can_annotate(article: Article, user) -> Refusal | None:
+    """Editors annotate any article; board members those they may review. A declared conflict is returned."""
+    if can_edit_any_article(user):
+        return None
+    require(can_review(user), "Only assigned board members and editors can annotate.")
+    refusal, _ = reviewer_refusal_for(article, user, needs_declaration=False)
+    return _raise_membership(refusal)
+
+
+def can_annotate(article: Article, user) -> bool:
+    """Whether the annotation form can succeed for this user (the article's state aside)."""
+    try:
+        return require_can_annotate(article, user) is None
+    except Forbidden:
+        return False
+
+
+def require_can_reply(article: Article, user) -> Refusal | None:
+    """The article's author, editors, and the board members who may review it reply to threads."""
+    if can_edit_any_article(user) or is_author_now(article, user):
+        return None
+    require(can_review(user), "Only the article's author, its assigned board members and editors can reply.")
+    refusal, _ = reviewer_refusal_for(article, user, needs_declaration=False)
+    return _raise_membership(refusal)
+
+
+def can_reply(article: Article, user) -> bool:
+    try:
+        return require_can_reply(article, user) is None
+    except Forbidden:
+        return False
+
+
+def can_resolve_annotation(annotation: Annotation, article: Article, user) -> bool:
+    """Resolve or reopen: the annotation's creator (still a reviewer or editor), the article's author, or an
+    editor."""
+    if can_edit_any_article(user) or is_author_now(article, user):
+        return True
+    return annotation.created_by_id == user.pk and can_review(user)
+
+
+def require_can_resolve(annotation: Annotation, article: Article, user, verb: str) -> None:
+    require(
+        can_resolve_annotation(annotation, article, user),
+        f"Only the annotation's author, the article's author or an editor can {verb} it.",
+    )
+
+
+def require_can_accept_suggestion(article: Article, user) -> None:
+    require(can_accept_suggestion(article, user), "Only the article's author or an editor can accept a suggestion.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from .models import OutboxMessage
+from . import notifications, outbox
+from .services import publishing, workflow
 
 TASK_OPTIONS = {
     "acks_late": True,
@@ -19,53 +20,31 @@ TASK_OPTIONS = {
 }
 
 
-@shared_task(name="editorial.dispatch_outbox_message", **TASK_OPTIONS)
+@shared_task(name=outbox.DISPATCH_TASK, **TASK_OPTIONS)
 def dispatch_outbox_message(message_id: str) -> str:
-    from .notifications import deliver
-    from .services.publishing import run_publication
-
-    message = OutboxMessage.objects.filter(pk=message_id).first()
-    if message is None:
-        return "missing"
-    if message.kind == "notify":
-        deliver(message.payload)
-    elif message.kind == "publish":
-        run_publication(message.payload["request_id"])
-    else:
-        raise ValueError(f"Unknown outbox message kind {message.kind!r}")
-    return message.kind
+    return outbox.run_message(message_id)
 
 
 @shared_task(name="editorial.relay_outbox", **TASK_OPTIONS)
 def relay_outbox() -> int:
-    from .outbox import relay_pending
-
-    return relay_pending()
+    return outbox.relay_pending()
 
 
 @shared_task(name="editorial.queue_due_publications", **TASK_OPTIONS)
 def queue_due_publications() -> int:
-    from .services.publishing import queue_due_publications as queue_due
-
-    return queue_due()
+    return publishing.queue_due_publications()
 
 
 @shared_task(name="editorial.remind_overdue_assignments", **TASK_OPTIONS)
 def remind_overdue_assignments() -> int:
-    from .notifications import remind_overdue_assignments as remind
-
-    return remind()
+    return notifications.remind_overdue_assignments()
 
 
 @shared_task(name="editorial.send_digests", **TASK_OPTIONS)
 def send_digests() -> int:
-    from .notifications import send_digests as send
-
-    return send()
+    return notifications.send_digests()
 
 
 @shared_task(name="editorial.open_due_rereviews", **TASK_OPTIONS)
 def open_due_rereviews() -> int:
-    from .services.workflow import open_due_rereviews as open_due
-
-    return open_due()
+    return workflow.open_due_rereviews()

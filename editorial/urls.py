@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from .web import audit, author, desk, editor, reader, review, workspace
+from .web import audit, author, desk, editor, review, workspace
+from .web.public import views as public
 
 urlpatterns = [
     path("", desk.home, name="home"),
@@ -14,5 +15,5 @@ urlpatterns = [
     *review.urlpatterns,
     *editor.urlpatterns,
     *audit.urlpatterns,
-    *reader.urlpatterns,
+    *public.urlpatterns,
 ]

@@ -6,9 +6,10 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from articles.models import Article, ImmutableModel, Revision
+from articles.models import IN_REVIEW_STATES, Article, ImmutableModel, Revision
 
 
 class BoardMember(models.Model):
@@ -52,6 +53,26 @@ class AssignmentStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+# An assignment counts (the member reviews the article) until the member declines it.
+ACTIVE_ASSIGNMENT_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.ACCEPTED)
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self) -> AssignmentQuerySet:
+        """Assignments the member has not declined."""
+        return self.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
+
+    def pending(self) -> AssignmentQuerySet:
+        """Active assignments on articles under review whose member has not decided in the current round."""
+        decided = Decision.objects.filter(article=OuterRef("article"), reviewer=OuterRef("reviewer")).current_round()
+        return self.active().filter(article__state__in=IN_REVIEW_STATES).exclude(Exists(decided))
+
+    def with_decided(self) -> AssignmentQuerySet:
+        """Each assignment annotated with `decided`: its member decided in the article's current round."""
+        decided = Decision.objects.filter(article=OuterRef("article"), reviewer=OuterRef("reviewer")).current_round()
+        return self.annotate(decided=Exists(decided))
+
+
 class Assignment(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="assignments")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
@@ -60,6 +81,8 @@ class Assignment(models.Model):
     due = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED)
     responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["article_id", "assigned_at", "id"]
@@ -70,7 +93,7 @@ class Assignment(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status != AssignmentStatus.DECLINED
+        return self.status in ACTIVE_ASSIGNMENT_STATUSES
 
     @property
     def is_overdue(self) -> bool:
@@ -81,6 +104,16 @@ class Verdict(models.TextChoices):
     APPROVE = "approve", "Approved for medical accuracy"
     REQUEST_CHANGES = "request_changes", "Changes requested"
     REJECT = "reject", "Rejected"
+
+
+# Decisions that withdraw an approval given in an earlier round.
+REFUSAL_VERDICTS = (Verdict.REQUEST_CHANGES, Verdict.REJECT)
+
+
+class DecisionQuerySet(models.QuerySet):
+    def current_round(self) -> DecisionQuerySet:
+        """Decisions that count as "already decided": on the article's current revision, in its current round."""
+        return self.filter(revision_id=F("article__current_revision_id"), round=F("article__review_round"))
 
 
 class Decision(ImmutableModel):
@@ -102,6 +135,8 @@ class Decision(ImmutableModel):
     # The article's review round when signed: a periodic re-review asks again on the same revision.
     round = models.PositiveSmallIntegerField(default=1)
 
+    objects = DecisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["signed_at", "id"]
         constraints = [
@@ -116,6 +151,14 @@ class Decision(ImmutableModel):
         return f"{self.signed_name}, {self.signed_at:%Y-%m-%d %H:%M:%S} UTC, {self.meaning}"
 
 
+class ReviewStatus(models.TextChoices):
+    """What a published version's revision is, now: the review stepper's steps."""
+
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under Review"
+    APPROVED = "approved", "Approved"
+
+
 class AnnotationKind(models.TextChoices):
     COMMENT = "comment", "Comment"
     SUGGESTION = "suggestion", "Suggestion"
@@ -126,6 +169,12 @@ class AnnotationKind(models.TextChoices):
 class AnnotationStatus(models.TextChoices):
     OPEN = "open", "Open"
     RESOLVED = "resolved", "Resolved"
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def open_blocking(self) -> AnnotationQuerySet:
+        """Blocking annotations not yet resolved, orphaned or not: losing the text does not lift a concern."""
+        return self.filter(status=AnnotationStatus.OPEN, blocking=True)
 
 
 class Annotation(models.Model):
@@ -149,6 +198,8 @@ class Annotation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     # The revision that accepting this suggestion made.
     accepted_revision = models.ForeignKey(Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = AnnotationQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -190,6 +241,13 @@ class AnnotationAnchor(models.Model):
     @property
     def orphaned(self) -> bool:
         return self.method == AnchorMethod.ORPHANED
+
+    @property
+    def display_status(self) -> str:
+        """open, resolved or orphaned: how the annotation stands on this anchor's revision."""
+        if self.annotation.status == AnnotationStatus.RESOLVED:
+            return AnnotationStatus.RESOLVED
+        return AnchorMethod.ORPHANED if self.orphaned else AnnotationStatus.OPEN
 
 
 class AnnotationReply(ImmutableModel):

@@ -1,28 +1,33 @@
-"""Reads about the board: declarations in force, valid approvals, quorum, reviewer suggestions."""
+"""Reads about the board: quorum, reviewer suggestions, annotations on a revision, and what counts as reviewed."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import OPEN_STATES, Article, ArticleState
 
-from .models import AssignmentStatus, BoardMember, ConflictDeclaration, Decision, Verdict
+from .eligibility import ReviewerFacts, declarations_in_force, reviewer_facts, reviewer_refusal
+from .models import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    REFUSAL_VERDICTS,
+    Annotation,
+    AnnotationAnchor,
+    AnnotationReply,
+    BoardMember,
+    ConflictDeclaration,
+    Decision,
+    ReviewStatus,
+    RevisionApproval,
+    Verdict,
+)
 
 
 def declaration_in_force(article: Article, member) -> ConflictDeclaration | None:
-    return ConflictDeclaration.objects.filter(article=article, member=member).order_by("-declared_at", "-id").first()
-
-
-def declarations_in_force(article: Article, member_ids) -> dict[int, ConflictDeclaration]:
-    latest: dict[int, ConflictDeclaration] = {}
-    for declaration in ConflictDeclaration.objects.filter(article=article, member_id__in=member_ids).order_by(
-        "member_id", "-declared_at", "-id"
-    ):
-        latest.setdefault(declaration.member_id, declaration)
-    return latest
+    return declarations_in_force(article, [member.pk]).get(member.pk)
 
 
 def board_profile(user) -> BoardMember | None:
@@ -53,31 +58,23 @@ class QuorumStatus:
 
 
 def valid_approvals(article: Article) -> list[Decision]:
-    """Approvals on the current revision by members still assigned, declared unconflicted, in date."""
+    """Approvals in the current round by members who may still review it (the eligibility rule)."""
     decisions = list(
-        Decision.objects.filter(
-            article=article,
-            revision_id=article.current_revision_id,
-            verdict=Verdict.APPROVE,
-            round=article.review_round,
-        ).select_related("assignment", "reviewer__board_profile")
+        Decision.objects.filter(article=article, verdict=Verdict.APPROVE)
+        .current_round()
+        .select_related("reviewer")
+        .order_by("signed_at", "id")
     )
-    declarations = declarations_in_force(article, [d.reviewer_id for d in decisions])
+    facts = reviewer_facts(article, [d.reviewer for d in decisions])
     today = timezone.now().date()
-    valid = []
-    for decision in decisions:
-        profile = board_profile(decision.reviewer)
-        declaration = declarations.get(decision.reviewer_id)
-        if (
-            decision.assignment.is_active
-            and profile is not None
-            and profile.active
-            and profile.credentials_valid(today)
-            and declaration is not None
-            and not declaration.has_conflict
-        ):
-            valid.append(decision)
-    return valid
+    return [
+        d
+        for d in decisions
+        if reviewer_refusal(
+            article, facts[d.reviewer_id], needs_assignment=True, needs_declaration=True, you=False, today=today
+        )
+        is None
+    ]
 
 
 def quorum_status(article: Article) -> QuorumStatus:
@@ -93,36 +90,34 @@ def quorum_status(article: Article) -> QuorumStatus:
 
 
 def suggested_reviewers(article: Article, limit: int = 10) -> list[dict]:
-    """Active, in-date board members who may review: matching specialty first, then the lightest load.
-
-    Never the author, never a member who declared a conflict on this article, never one already assigned.
-    """
+    """Board members who may review the article and are not assigned yet: matching specialty first, then the
+    lightest load of open assignments. Who may review is the eligibility rule (never the author, never a
+    conflicted or expired member)."""
     wanted = set(article.required_specialties or []) | ({article.topic} if article.topic else set())
-    conflicted = {
-        member_id
-        for member_id, declaration in declarations_in_force(
-            article, ConflictDeclaration.objects.filter(article=article).values("member_id")
-        ).items()
-        if declaration.has_conflict
-    }
-    today = timezone.now().date()
-    open_states = ["submitted", "under_review", "changes_requested", "draft"]
-    members = (
+    members = list(
         BoardMember.objects.filter(active=True, user__is_active=True)
-        .filter(Q(credentials_valid_until__isnull=True) | Q(credentials_valid_until__gte=today))
-        .exclude(user_id=article.created_by_id)
-        .exclude(user_id__in=conflicted)
-        .exclude(user__assignments__article=article)
         .select_related("user")
         .annotate(
             load=Count(
                 "user__assignments",
-                filter=~Q(user__assignments__status=AssignmentStatus.DECLINED)
-                & Q(user__assignments__article__state__in=open_states),
+                filter=Q(user__assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES)
+                & Q(user__assignments__article__state__in=OPEN_STATES),
             )
         )
     )
-    ranked = sorted(members, key=lambda m: (-len(wanted & set(m.specialties)), m.load, m.display_name))
+    facts = reviewer_facts(article, [m.user for m in members])
+    today = timezone.now().date()
+    candidates = []
+    for member in members:
+        member_facts: ReviewerFacts = facts[member.user_id]
+        if member_facts.assignment is not None and member_facts.assignment.is_active:
+            continue
+        refusal = reviewer_refusal(
+            article, member_facts, needs_assignment=False, needs_declaration=False, you=False, today=today
+        )
+        if refusal is None:
+            candidates.append(member)
+    candidates.sort(key=lambda m: (-len(wanted & set(m.specialties)), m.load, m.display_name))
     return [
         {
             "username": m.user.username,
@@ -131,27 +126,17 @@ def suggested_reviewers(article: Article, limit: int = 10) -> list[dict]:
             "matching_specialties": sorted(wanted & set(m.specialties)),
             "open_assignments": m.load,
         }
-        for m in ranked[:limit]
+        for m in candidates[:limit]
     ]
 
 
 def open_blocking_annotation_ids(article: Article) -> list[int]:
     """Blocking annotations not yet resolved, orphaned or not: losing the text does not lift a concern."""
-    from .models import Annotation, AnnotationStatus
-
-    return list(
-        Annotation.objects.filter(article=article, status=AnnotationStatus.OPEN, blocking=True)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    return list(Annotation.objects.filter(article=article).open_blocking().order_by("id").values_list("id", flat=True))
 
 
 def anchors_on_revision(revision):
     """Every annotation as it stands on the revision, with its thread, in a constant number of queries."""
-    from django.db.models import Prefetch
-
-    from .models import AnnotationAnchor, AnnotationReply
-
     return (
         AnnotationAnchor.objects.filter(revision=revision)
         .select_related(
@@ -169,48 +154,58 @@ def anchors_on_revision(revision):
     )
 
 
+# --- What counts as reviewed -------------------------------------------------------------------------------
+
+
+def standing_approvals(
+    revision_ids, *, at: datetime.datetime | None = None, with_decisions: bool = False
+) -> dict[int, RevisionApproval]:
+    """For each revision whose approval stands (at `at`, default now), that approval.
+
+    An approval stands when a round of decisions reached the quorum on the revision and no later round
+    withdrew it (a re-review that ended in changes requested or a rejection). This is the one answer to
+    "was this text reviewed" for every page, the API, the structured data and the auditor.
+    """
+    refusals = Decision.objects.filter(revision_id=OuterRef("revision_id"), verdict__in=REFUSAL_VERDICTS)
+    approvals = RevisionApproval.objects.filter(revision_id__in=list(revision_ids))
+    if at is not None:
+        approvals = approvals.filter(approved_at__lte=at)
+        refusals = refusals.filter(signed_at__lte=at)
+    # The latest round that refused the revision, in the same query as its approvals.
+    refused_round = refusals.order_by().values("revision_id").annotate(latest=Max("round")).values("latest")[:1]
+    approvals = approvals.annotate(refused_round=Subquery(refused_round)).order_by("revision_id", "-round")
+    if with_decisions:
+        approvals = approvals.prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("conflict_declaration").order_by("signed_at", "id"),
+            )
+        )
+    latest: dict[int, RevisionApproval] = {}
+    for approval in approvals:
+        latest.setdefault(approval.revision_id, approval)
+    return {rid: a for rid, a in latest.items() if (a.refused_round or 0) <= a.round}
+
+
 def approved_revision_ids(revision_ids) -> set[int]:
-    """Revisions whose approval still stands: approved in some round, and not refused in a later one
-    (a periodic re-review that ends in changes requested or a rejection withdraws the approval)."""
-    from django.db.models import Max
-
-    from .models import Decision, RevisionApproval
-
-    approvals = dict(
-        RevisionApproval.objects.filter(revision_id__in=revision_ids)
-        .values("revision_id")
-        .annotate(round=Max("round"))
-        .values_list("revision_id", "round")
-    )
-    refusals = dict(
-        Decision.objects.filter(revision_id__in=approvals, verdict__in=[Verdict.REQUEST_CHANGES, Verdict.REJECT])
-        .values("revision_id")
-        .annotate(round=Max("round"))
-        .values_list("revision_id", "round")
-    )
-    return {rid for rid, approved_round in approvals.items() if refusals.get(rid, 0) <= approved_round}
+    return set(standing_approvals(revision_ids))
 
 
-def review_statuses(article: Article, revision_ids) -> dict[int, str]:
-    """The truth now about each revision: approved, under_review (changes requested counts) or submitted."""
-    from .models import Decision
-
+def review_statuses(article: Article, revision_ids, approved: set[int] | None = None) -> dict[int, str]:
+    """The truth now about each revision of the article: approved, under_review (changes requested counts)
+    or submitted. `approved` may pass the standing approvals when the caller has read them already."""
     revision_ids = set(revision_ids)
-    approved = approved_revision_ids(revision_ids)
+    approved = approved_revision_ids(revision_ids) if approved is None else approved
     decided = set(Decision.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True))
     statuses = {}
     for revision_id in revision_ids:
         if revision_id in approved:
-            statuses[revision_id] = "approved"
+            statuses[revision_id] = ReviewStatus.APPROVED
         elif revision_id in decided or (
-            revision_id == article.current_revision_id and article.state in ("under_review", "changes_requested")
+            revision_id == article.current_revision_id
+            and article.state in (ArticleState.UNDER_REVIEW, ArticleState.CHANGES_REQUESTED)
         ):
-            statuses[revision_id] = "under_review"
+            statuses[revision_id] = ReviewStatus.UNDER_REVIEW
         else:
-            statuses[revision_id] = "submitted"
+            statuses[revision_id] = ReviewStatus.SUBMITTED
     return statuses
-
-
-def decided_this_round(article: Article):
-    """Decisions that count as "already decided": on the current revision, in the current review round."""
-    return Decision.objects.filter(revision_id=article.current_revision_id, round=article.review_round)

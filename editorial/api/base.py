@@ -9,14 +9,13 @@ from rest_framework.views import APIView
 from articles.models import Article
 from articles.selectors import visible_articles
 from editorial.exceptions import TooLarge
+from editorial.limits import body_limit, text_limit
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
 
 
 def _limit(key: str | None, depth: int, long_fields: tuple[str, ...]) -> int:
-    if depth == 1 and key in long_fields:
-        return settings.EDITORIAL_MAX_BODY_CHARS
-    return settings.EDITORIAL_MAX_TEXT_CHARS
+    return body_limit() if depth == 1 and key in long_fields else text_limit()
 
 
 def _oversized(value, key: str | None, long_fields: tuple[str, ...], depth: int = 0) -> tuple[str, int] | None:

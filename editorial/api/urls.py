@@ -5,8 +5,13 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import AnonRateThrottle
 
-from . import annotation_views, audit_views, publishing_views, views
 from .base import SizeLimitMixin
+from .views import annotations as annotation_views
+from .views import articles as article_views
+from .views import audit as audit_views
+from .views import notifications as notification_views
+from .views import publishing as publishing_views
+from .views import workflow as workflow_views
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -22,26 +27,26 @@ article = "articles/<int:article_id>/"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("articles/", views.ArticleListCreate.as_view(), name="api-articles"),
-    path(article, views.ArticleDetail.as_view(), name="api-article"),
-    path(article + "revisions/", views.RevisionList.as_view(), name="api-revisions"),
-    path(article + "revisions/<int:number>/", views.RevisionDetail.as_view(), name="api-revision"),
-    path(article + "revisions/<int:a>/diff/<int:b>/", views.RevisionDiff.as_view(), name="api-revision-diff"),
-    path(article + "transitions/", views.TransitionList.as_view(), name="api-transitions"),
-    path(article + "transitions/<str:name>/", views.TransitionTake.as_view(), name="api-transition"),
-    path(article + "assignments/", views.AssignmentListCreate.as_view(), name="api-assignments"),
-    path(article + "assignments/suggestions/", views.AssignmentSuggestions.as_view(), name="api-suggestions"),
+    path("articles/", article_views.ArticleListCreate.as_view(), name="api-articles"),
+    path(article, article_views.ArticleDetail.as_view(), name="api-article"),
+    path(article + "revisions/", article_views.RevisionList.as_view(), name="api-revisions"),
+    path(article + "revisions/<int:number>/", article_views.RevisionDetail.as_view(), name="api-revision"),
+    path(article + "revisions/<int:a>/diff/<int:b>/", article_views.RevisionDiff.as_view(), name="api-revision-diff"),
+    path(article + "transitions/", workflow_views.TransitionList.as_view(), name="api-transitions"),
+    path(article + "transitions/<str:name>/", workflow_views.TransitionTake.as_view(), name="api-transition"),
+    path(article + "assignments/", workflow_views.AssignmentListCreate.as_view(), name="api-assignments"),
+    path(article + "assignments/suggestions/", workflow_views.AssignmentSuggestions.as_view(), name="api-suggestions"),
     path(
         article + "assignments/<int:assignment_id>/accept/",
-        views.AssignmentRespond.as_view(accept=True),
+        workflow_views.AssignmentRespond.as_view(accept=True),
         name="api-assignment-accept",
     ),
     path(
         article + "assignments/<int:assignment_id>/decline/",
-        views.AssignmentRespond.as_view(accept=False),
+        workflow_views.AssignmentRespond.as_view(accept=False),
         name="api-assignment-decline",
     ),
-    path(article + "conflicts/", views.ConflictListCreate.as_view(), name="api-conflicts"),
+    path(article + "conflicts/", workflow_views.ConflictListCreate.as_view(), name="api-conflicts"),
     path(article + "annotations/", annotation_views.AnnotationListCreate.as_view(), name="api-annotations"),
     path(
         article + "annotations/<int:annotation_id>/", annotation_views.AnnotationDetail.as_view(), name="api-annotation"
@@ -75,15 +80,15 @@ urlpatterns = [
     ),
     path(article + "versions/", publishing_views.VersionList.as_view(), name="api-versions"),
     path(article + "retract/", publishing_views.Retract.as_view(), name="api-retract"),
-    path("notifications/", publishing_views.NotificationList.as_view(), name="api-notifications"),
+    path("notifications/", notification_views.NotificationList.as_view(), name="api-notifications"),
     path(
         "notifications/preferences/",
-        publishing_views.NotificationPreferences.as_view(),
+        notification_views.NotificationPreferences.as_view(),
         name="api-notification-preferences",
     ),
     path(
         "notifications/<int:notification_id>/read/",
-        publishing_views.NotificationRead.as_view(),
+        notification_views.NotificationRead.as_view(),
         name="api-notification-read",
     ),
     path("audit/events/", audit_views.AuditEventList.as_view(), name="api-audit-events"),

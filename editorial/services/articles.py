@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.models import EDITABLE_STATES, Article, Reference, Revision, content_hash
-from articles.rendering import render_body
+from articles.models import EDITABLE_STATES, Article
+from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
-from editorial.permissions import require_can_create_article, require_can_edit
 
 from .common import lock_article
+from .revisions import make_new_revision, make_revision
 
 SETTINGS_FIELDS = (
     "topic",
@@ -35,35 +34,6 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def _make_revision(
-    article: Article, *, number: int, author, title: str, body: str, references: list[dict], change_summary: str
-) -> Revision:
-    refs = [
-        {
-            "number": i,
-            "kind": r["kind"],
-            "citation": r["citation"],
-            "year": r.get("year"),
-            "doi": r.get("doi") or "",
-            "pmid": r.get("pmid") or "",
-            "url": r.get("url") or "",
-        }
-        for i, r in enumerate(references, start=1)
-    ]
-    revision = Revision.objects.create(
-        article=article,
-        number=number,
-        title=title,
-        body=body,
-        text=render_body(body).text,
-        author=author,
-        change_summary=change_summary,
-        content_hash=content_hash(title, body, refs),
-    )
-    Reference.objects.bulk_create([Reference(revision=revision, **r) for r in refs])
-    return revision
-
-
 @transaction.atomic
 def create_article(
     *,
@@ -78,7 +48,7 @@ def create_article(
     plain_language_summary: str = "",
 ) -> Article:
     """Create an article in `draft` with revision 1."""
-    require_can_create_article(actor)
+    permissions.require_can_create_article(actor)
     # Each round of racers for one title lets one through (PostgreSQL): allow for ten at once.
     for attempt in range(10):
         try:
@@ -96,7 +66,7 @@ def create_article(
         except IntegrityError:  # two articles with the same title raced for a slug
             if attempt == 9:
                 raise
-    revision = _make_revision(
+    revision = make_revision(
         article, number=1, author=actor, title=title, body=body, references=references, change_summary="First draft"
     )
     article.current_revision = revision
@@ -132,11 +102,11 @@ def edit_article(
 ) -> Article:
     """Make a new revision from the changed fields, and/or change the article's review settings."""
     article = lock_article(article)
-    require_can_edit(article, actor)
+    permissions.require_can_edit(article, actor)
     unknown = set(settings_changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
-    if not actor.has_perm("articles.edit_any_article"):
+    if not permissions.can_edit_any_article(actor):
         editor_only = [f for f in EDITOR_ONLY_FIELDS if f in settings_changes]
         if editor_only:
             raise Forbidden(f"Only an editor can change {', '.join(editor_only)}.")
@@ -182,49 +152,3 @@ def edit_article(
             changed=[n for n, v in (("title", title), ("body", body), ("references", references)) if v is not None],
         )
     return article
-
-
-def make_new_revision(
-    article: Article,
-    *,
-    actor,
-    title: str,
-    body: str,
-    references: list[dict],
-    change_summary: str,
-    changed: list[str] | None = None,
-) -> Revision:
-    """Make the next revision current, audit it, and carry the open annotations onto it.
-
-    The caller holds the article's lock and has checked permission and state.
-    """
-    from .annotations import carry_open_annotations
-
-    current = article.current_revision
-    revision = _make_revision(
-        article,
-        number=current.number + 1,
-        author=actor,
-        title=title,
-        body=body,
-        references=references,
-        change_summary=change_summary,
-    )
-    article.current_revision = revision
-    article.updated_at = timezone.now()
-    article.save(update_fields=["current_revision", "updated_at"])
-    record_event(
-        "revision.create",
-        actor=actor,
-        obj=revision,
-        article_id=article.pk,
-        before={"revision": current.number, "content_hash": current.content_hash},
-        after={
-            "revision": revision.number,
-            "content_hash": revision.content_hash,
-            "changed": changed if changed is not None else ["body"],
-            "change_summary": change_summary,
-        },
-    )
-    carry_open_annotations(article, current, revision, actor=actor)
-    return revision

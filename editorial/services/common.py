@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from articles.models import Article, Revision
+from editorial.exceptions import InvalidInput
 
 
 def lock_article(article_or_id: Article | int) -> Article:
@@ -17,8 +18,6 @@ def lock_article(article_or_id: Article | int) -> Article:
 
 
 def require_reason(reason: str | None, what: str, field: str = "comment") -> str:
-    from editorial.exceptions import InvalidInput
-
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(f"A reason is required to {what}.", errors={field: ["This field is required."]})

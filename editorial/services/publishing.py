@@ -20,12 +20,12 @@ from articles.models import (
     Revision,
 )
 from articles.rendering import render_body
+from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, StateConflict
 from editorial.models import NotificationKind
 from editorial.notifications import author_and_editors, notify
-from editorial.outbox import enqueue
-from editorial.permissions import require_can_publish
+from editorial.outbox import enqueue, handles
 from reviewers.models import RevisionApproval
 from reviewers.selectors import approved_revision_ids
 
@@ -78,7 +78,7 @@ def request_publication(
 ) -> PublishRequest:
     """An editor asks for a version: queued now, or scheduled for `publish_at`."""
     article = lock_article(article)
-    require_can_publish(actor)
+    permissions.require_can_publish(actor)
     if revision_number is not None:
         revision = Revision.objects.filter(article=article, number=revision_number).first()
         if revision is None:
@@ -119,7 +119,7 @@ def request_publication(
 def cancel_publication(request: PublishRequest, *, actor) -> PublishRequest:
     lock_article(request.article_id)
     request = PublishRequest.objects.select_for_update().get(pk=request.pk)
-    require_can_publish(actor)
+    permissions.require_can_publish(actor)
     if request.status not in (PublishRequestStatus.SCHEDULED, PublishRequestStatus.QUEUED):
         raise StateConflict(f"This publication is {request.get_status_display().lower()}; it cannot be cancelled.")
     before = request.status
@@ -158,6 +158,11 @@ def queue_due_publications(now: datetime.datetime | None = None) -> int:
         )
         enqueue("publish", {"request_id": request.pk}, dedupe_key=f"publish:{request.pk}")
     return len(due)
+
+
+@handles("publish")
+def run_publication_message(payload: dict) -> None:
+    run_publication(payload["request_id"])
 
 
 @transaction.atomic
@@ -250,7 +255,7 @@ def _retract(article: Article, *, actor, reason: str) -> PublishedVersion:
 @transaction.atomic
 def retract_live_version(article: Article, *, actor, reason: str) -> PublishedVersion:
     article = lock_article(article)
-    require_can_publish(actor)
+    permissions.require_can_publish(actor)
     reason = require_reason(reason, "retract a version", field="reason")
     if article.live_version_id is None:
         raise StateConflict("Nothing is live.", "nothing_live")

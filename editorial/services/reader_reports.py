@@ -8,12 +8,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, PublishedVersion
+from articles.models import Article, ArticleState, PublishedVersion
+from editorial import permissions
 from editorial.audit import record_event
-from editorial.exceptions import Forbidden, InvalidInput, StateConflict
+from editorial.exceptions import InvalidInput, StateConflict
 from editorial.models import NotificationKind, ReaderReport, ReaderReportStatus
 from editorial.notifications import editors, notify
-from editorial.permissions import require_can_edit
+
+from .workflow import revise_article
 
 REPORTS_PER_HOUR = 5
 MAX_MESSAGE_CHARS = 5000
@@ -68,11 +70,8 @@ def submit_reader_report(
 @transaction.atomic
 def triage_reader_report(report: ReaderReport, *, actor, outcome: str, response: str = "") -> ReaderReport:
     """An editor answers, closes with a reason, or opens a revision (the article goes back to draft)."""
-    from .workflow import revise_article
-
     report = ReaderReport.objects.select_for_update().get(pk=report.pk)
-    if not actor.has_perm("articles.edit_any_article"):
-        raise Forbidden("Only editors triage reader reports.")
+    permissions.require_can_triage(actor)
     if outcome not in (ReaderReportStatus.ANSWERED, ReaderReportStatus.CLOSED, ReaderReportStatus.REVISION_OPENED):
         raise InvalidInput("Unknown outcome.", errors={"outcome": ["Choose answered, closed or revision_opened."]})
     response = response.strip()
@@ -82,8 +81,8 @@ def triage_reader_report(report: ReaderReport, *, actor, outcome: str, response:
         raise StateConflict(f"This report was already {report.get_status_display().lower()}.")
     if outcome == ReaderReportStatus.REVISION_OPENED:
         article = Article.objects.get(pk=report.article_id)
-        require_can_edit(article, actor)
-        if article.state != "approved":
+        permissions.require_can_edit(article, actor)
+        if article.state != ArticleState.APPROVED:
             raise StateConflict(
                 f"The article is {article.get_state_display().lower()}, not approved: it is already open to "
                 "changes, so answer or close this report instead."
@@ -96,7 +95,7 @@ def triage_reader_report(report: ReaderReport, *, actor, outcome: str, response:
         actor=actor,
         obj=report,
         article_id=report.article_id,
-        before={"status": "open"},
+        before={"status": ReaderReportStatus.OPEN},
         after={"status": outcome},
         reason=response,
     )

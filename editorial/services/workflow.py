@@ -6,85 +6,39 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState, can_start_review
+from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState
 from articles.rendering import check_citations, render_body
+from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
 from editorial.models import NotificationKind
 from editorial.notifications import author_and_editors, editors, notify
-from reviewers.models import Assignment, ConflictDeclaration, Decision, RevisionApproval, Verdict
-from reviewers.selectors import (
-    board_profile,
-    decided_this_round,
-    declaration_in_force,
-    open_blocking_annotation_ids,
-    quorum_status,
-)
+from reviewers.eligibility import Refusal
+from reviewers.models import Assignment, Decision, RevisionApproval, Verdict
+from reviewers.selectors import open_blocking_annotation_ids, quorum_status
 
 from .common import lock_article, require_reason
 from .publishing import retract_unapproved_live_version, review_interval
 
 VERDICT_FOR = {"approve": Verdict.APPROVE, "request_changes": Verdict.REQUEST_CHANGES, "reject": Verdict.REJECT}
-ROLE_SENTENCES = {
-    "submit": "Only the article's author or an editor can submit it.",
-    "start_review": "Only an editor can start the review.",
-    "withdraw": "Only the article's author or an editor can withdraw it.",
-    "revise": "Only the article's author or an editor can revise it.",
-}
+TRANSITION_FOR = {verdict: name for name, verdict in VERDICT_FOR.items()}
 
 
 def _state_sentence(article: Article, name: str) -> str:
     return f"Cannot {name.replace('_', ' ')} an article that is {article.get_state_display().lower()}."
 
 
-def _check_role_and_state(article: Article, name: str, actor) -> None:
-    """The FSM's permission (403), then its source state (409)."""
-    if not _has_role(article, name, actor):
-        raise Forbidden(ROLE_SENTENCES.get(name, "You may not do that."))
+def _check_state(article: Article, name: str) -> None:
     if not can_proceed(getattr(article, name)):
         raise StateConflict(_state_sentence(article, name))
 
 
-def _has_role(article: Article, name: str, actor) -> bool:
-    # The transition's permission, whatever the state: django-fsm's has_transition_perm() is False
-    # in a wrong state too, and the answer there must be 409, not 403.
-    meta = getattr(article, name)._django_fsm
-    return any(t.has_perm(article, actor) for t in meta.transitions.values())
-
-
-def _check_decider(article: Article, actor) -> Assignment:
-    """403s for a board decision: role, own article, assignment, profile, credentials."""
-    if not actor.has_perm("articles.decide_article"):
-        raise Forbidden("Only board members can record decisions.")
-    if article.created_by_id == actor.pk:
-        raise Forbidden("A board member cannot decide on an article they wrote.", "own_article")
-    assignment = Assignment.objects.filter(article=article, reviewer=actor).first()
-    if assignment is None or not assignment.is_active:
-        raise Forbidden("You are not assigned to review this article.", "not_assigned")
-    profile = board_profile(actor)
-    if profile is None or not profile.active:
-        raise Forbidden("Your board membership is not active.", "not_assigned")
-    if not profile.credentials_valid():
-        raise Forbidden(
-            f"Your credentials expired on {profile.credentials_valid_until:%Y-%m-%d}; they must be renewed "
-            "before you can decide.",
-            "credentials_expired",
-        )
-    return assignment
-
-
-def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclaration:
-    """409s for a board decision: state, conflict declaration, a decision already on this revision."""
-    if not can_proceed(getattr(article, name)):
-        raise StateConflict(_state_sentence(article, name))
-    declaration = declaration_in_force(article, actor)
-    if declaration is None:
-        raise StateConflict(
-            "Declare your conflicts of interest for this article before deciding.", "coi_declaration_required"
-        )
-    if declaration.has_conflict:
-        raise StateConflict("You declared a conflict of interest on this article.", "conflict_of_interest")
-    if decided_this_round(article).filter(reviewer=actor).exists():
+def _check_decision_state(article: Article, name: str, actor, declaration_refusal: Refusal | None) -> None:
+    """409s for a board decision: state, conflict declaration, a decision already in this round, blocking."""
+    _check_state(article, name)
+    if declaration_refusal is not None:
+        raise StateConflict(declaration_refusal.sentence, declaration_refusal.code)
+    if Decision.objects.filter(article=article, reviewer=actor).current_round().exists():
         raise StateConflict(f"You already decided on revision {article.current_revision.number}.", "already_decided")
     if name == "approve":
         blocking = open_blocking_annotation_ids(article)
@@ -94,25 +48,16 @@ def _check_decision_state(article: Article, name: str, actor) -> ConflictDeclara
                 "blocking_annotations_open",
                 annotations=blocking,
             )
-    return declaration
-
-
-def check_transition_role(article: Article, name: str, actor) -> None:
-    """The 403s of taking `name` (role and object-level right), which the API checks before the body."""
-    if name in DECISION_TRANSITIONS:
-        _check_decider(article, actor)
-    elif not _has_role(article, name, actor):
-        raise Forbidden(ROLE_SENTENCES.get(name, "You may not do that."))
 
 
 def check_transition(article: Article, name: str, actor) -> None:
     """Raise the error taking `name` now would give, leaving out the signature; return if it may be taken."""
+    refusal = permissions.require_transition_role(article, name, actor)
     if name in DECISION_TRANSITIONS:
-        _check_decider(article, actor)
-        _check_decision_state(article, name, actor)
+        _check_decision_state(article, name, actor, refusal)
         return
-    _check_role_and_state(article, name, actor)
-    if name == "start_review" and not article.assignments.exclude(status="declined").exists():
+    _check_state(article, name)
+    if name == "start_review" and not Assignment.objects.filter(article=article).active().exists():
         raise StateConflict("Assign at least one board member before starting the review.", "no_reviewers")
 
 
@@ -162,7 +107,7 @@ def _apply(article: Article, name: str, *, actor, comment: str = "", extra_after
 @transaction.atomic
 def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
-    _check_role_and_state(article, "submit", actor)
+    check_transition(article, "submit", actor)
     revision = article.current_revision
     report = check_citations(render_body(revision.body).citations, [r.number for r in revision.references.all()])
     if not report.complete:
@@ -193,10 +138,9 @@ def start_review(article: Article, *, actor, comment: str = "") -> Article:
 @transaction.atomic
 def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
-    if not _has_role(article, "withdraw", actor):
-        raise Forbidden(ROLE_SENTENCES["withdraw"])
+    permissions.require_transition_role(article, "withdraw", actor)
     reason = require_reason(comment, "withdraw an article")  # 400 before 409 (API.md), as a reject does
-    _check_role_and_state(article, "withdraw", actor)
+    _check_state(article, "withdraw")
     _apply(article, "withdraw", actor=actor, comment=reason)
     retract_unapproved_live_version(article, reason=f"The article was withdrawn: {reason}")
     return article
@@ -205,7 +149,7 @@ def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
 @transaction.atomic
 def revise_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
-    _check_role_and_state(article, "revise", actor)
+    check_transition(article, "revise", actor)
     _apply(article, "revise", actor=actor, comment=comment)
     return article
 
@@ -217,10 +161,9 @@ def open_rereview(article: Article, *, actor=None) -> Article:
     `actor` None is the scheduled system action; an editor may also open one early.
     """
     article = lock_article(article)
-    if actor is not None and not can_start_review(article, actor):
-        raise Forbidden("Only an editor can open a re-review.")
-    if not can_proceed(article.start_rereview):
-        raise StateConflict(_state_sentence(article, "start_rereview"))
+    if actor is not None:
+        permissions.require_transition_role(article, "start_rereview", actor)
+    _check_state(article, "start_rereview")
     article.next_review_due = None
     event = _apply(article, "start_rereview", actor=actor, extra_after={"round": article.review_round + 1})
     approvers = RevisionApproval.objects.filter(article=article).order_by("-id").first()
@@ -261,10 +204,10 @@ def record_decision(
     A wrong password is refused, and only the failed attempt is recorded (in the audit trail).
     """
     failure: EditorialError | None = None
+    name = TRANSITION_FOR[verdict]
     with transaction.atomic():
         article = lock_article(article)
-        name = {v: k for k, v in VERDICT_FOR.items()}[verdict]
-        assignment = _check_decider(article, actor)
+        declaration_refusal, facts = permissions.require_may_decide(article, actor)
         if not password:
             raise InvalidInput(
                 "Your password is required to sign this decision.", errors={"password": ["This field is required."]}
@@ -281,21 +224,19 @@ def record_decision(
             )
             failure = Forbidden("The password did not match; nothing was signed.", "signature_failed")
         else:
-            return _record_signed_decision(article, name, verdict, actor, comment, assignment)
+            _check_decision_state(article, name, actor, declaration_refusal)
+            return _record_signed_decision(article, name, verdict, actor, comment, facts)
     raise failure
 
 
-def _record_signed_decision(
-    article: Article, name: str, verdict: str, actor, comment: str, assignment: Assignment
-) -> Article:
-    declaration = _check_decision_state(article, name, actor)
-    profile = board_profile(actor)
+def _record_signed_decision(article: Article, name: str, verdict: str, actor, comment: str, facts) -> Article:
+    profile, declaration = facts.profile, facts.declaration
     revision = article.current_revision
     decision = Decision.objects.create(
         article=article,
         revision=revision,
         reviewer=actor,
-        assignment=assignment,
+        assignment=facts.assignment,
         conflict_declaration=declaration,
         verdict=verdict,
         comment=comment,

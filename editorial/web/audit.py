@@ -13,37 +13,24 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET
 
 from articles.diff import diff_revisions
 from articles.models import PublishedVersion, Revision
-from editorial.api import audit_views
+from editorial import permissions
 from editorial.audit import verify_chain
+from editorial.audit_export import csv_lines, json_lines
 from editorial.exceptions import InvalidInput
 from editorial.models import AuditEvent
+from editorial.moments import parse_moment
 from editorial.selectors import audit_events
 from reviewers.models import Decision, RevisionApproval
+from reviewers.selectors import standing_approvals
 
-from .common import role_required, visible_article_or_404
+from .common import allowed_if, visible_article_or_404
 
-READERS = ("auditor", "editor")
 EVENTS_PER_PAGE = 50
 DECISION_OBJECT = "reviewers.decision"
-
-
-def parse_moment(name: str, value: str, *, end_of_day: bool) -> datetime.datetime:
-    """An ISO 8601 date or date-time as the API reads it; a date-time without a zone (a datetime-local
-    input) is taken as UTC. Raises InvalidInput with a sentence for the user."""
-    value = value.strip()
-    try:
-        # A plain date is the API's (start or end of that day, UTC); parse_datetime() would read it as midnight.
-        naive = None if parse_date(value) else parse_datetime(value)
-    except ValueError:
-        naive = None
-    if naive is not None and naive.tzinfo is None:
-        return naive.replace(tzinfo=datetime.UTC)
-    return audit_views.parse_moment(name, value, end_of_day)
 
 
 class AuditFilters:
@@ -71,7 +58,8 @@ class AuditFilters:
         if not value:
             return None
         try:
-            return parse_moment(name, value, end_of_day=end_of_day)
+            # A datetime-local input has no zone: it is read as UTC.
+            return parse_moment(value, field=name, end_of_day=end_of_day, naive_is_utc=True)
         except InvalidInput as error:
             self.errors.append(f"{name.capitalize()}: {error.detail}")
             return None
@@ -102,7 +90,7 @@ class AuditFilters:
 
 
 @require_GET
-@role_required(*READERS)
+@allowed_if(permissions.can_read_audit)
 def log(request):
     filters = AuditFilters(request.GET)
     for error in filters.errors:
@@ -120,12 +108,13 @@ def log(request):
         "api_json": f"{api}?{filters.query(format='json', page_size=500)}",
         "export_csv": reverse("audit-export", args=["csv"]) + "?" + filters.query(),
         "export_json": reverse("audit-export", args=["json"]) + "?" + filters.query(),
+        "can_verify": permissions.can_verify_audit(request.user),
     }
     return render(request, "editorial/audit/log.html", context, status=400 if filters.errors else 200)
 
 
 @require_GET
-@role_required(*READERS)
+@allowed_if(permissions.can_read_audit)
 def export(request, fmt: str):
     """The filtered log as one file, with the API's columns and cells (the same serializer and CSV helpers)."""
     if fmt not in ("csv", "json"):
@@ -136,18 +125,9 @@ def export(request, fmt: str):
     events = filters.events()
 
     if fmt == "csv":
-        body = audit_views.csv_lines(events)
-        content_type = "text/csv; charset=utf-8"
+        body, content_type = csv_lines(events), "text/csv; charset=utf-8"
     else:
-
-        def json_lines():
-            yield "[\n"
-            for i, row in enumerate(audit_views.event_rows(events)):
-                yield ("" if i == 0 else ",\n") + json.dumps(row, ensure_ascii=False, default=str)
-            yield "\n]\n"
-
-        body = json_lines()
-        content_type = "application/json; charset=utf-8"
+        body, content_type = json_lines(events), "application/json; charset=utf-8"
     response = StreamingHttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="audit-events.{fmt}"'
     return response
@@ -165,7 +145,7 @@ def _signature_lines(decisions) -> list[str]:
 
 
 @require_GET
-@role_required(*READERS)
+@allowed_if(permissions.can_read_audit)
 def article_timeline(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     events = list(audit_events(article_id=article.pk))
@@ -216,7 +196,8 @@ def article_timeline(request, article_id: int):
 
 def live_at(article, moment: datetime.datetime) -> dict:
     """What readers were shown at `moment`: the latest version published by then, unless it had been retracted
-    by then (a retraction never brings an earlier version back), and the revision's approvals as of then."""
+    by then (a retraction never brings an earlier version back), and the approval that stood for its revision
+    then (the same rule as the public page: a later round that refused it withdrew it)."""
     version = (
         PublishedVersion.objects.filter(article=article, published_at__lte=moment)
         .select_related("revision", "published_by", "retracted_by")
@@ -227,18 +208,15 @@ def live_at(article, moment: datetime.datetime) -> dict:
         return {"version": None, "retracted_version": None, "approvals": []}
     if version.retracted_at is not None and version.retracted_at <= moment:
         return {"version": None, "retracted_version": version, "approvals": []}
-    approvals = list(
-        RevisionApproval.objects.filter(revision=version.revision, approved_at__lte=moment)
-        .prefetch_related("decisions")
-        .order_by("approved_at", "id")
-    )
+    approval = standing_approvals([version.revision_id], at=moment, with_decisions=True).get(version.revision_id)
+    approvals = [approval] if approval else []
     for approval in approvals:
-        approval.signature_lines = _signature_lines(sorted(approval.decisions.all(), key=lambda d: (d.signed_at, d.pk)))
+        approval.signature_lines = _signature_lines(approval.decisions.all())
     return {"version": version, "retracted_version": None, "approvals": approvals}
 
 
 @require_GET
-@role_required(*READERS)
+@allowed_if(permissions.can_read_audit)
 def live(request):
     article_text = request.GET.get("article", "").strip()
     at_text = request.GET.get("at", "").strip()
@@ -254,7 +232,7 @@ def live(request):
             messages.error(request, "Give a date (2025-06-01) or a date and time (2025-06-01T14:30:00Z).")
         else:
             try:
-                moment = parse_moment("at", at_text, end_of_day=True)
+                moment = parse_moment(at_text, field="at", end_of_day=True, naive_is_utc=True)
             except InvalidInput as error:
                 messages.error(request, f"At: {error.detail}")
         if article is not None and moment is not None:
@@ -265,7 +243,7 @@ def live(request):
 
 
 @require_GET
-@role_required("auditor")
+@allowed_if(permissions.can_verify_audit)
 def verify(request):
     """Runs the check on every load (read-only); the API's rule: auditors verify."""
     result = verify_chain()

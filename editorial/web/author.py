@@ -15,14 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from articles.models import EDITABLE_STATES, ArticleState, ReferenceKind
 from articles.rendering import check_citations, render_body
 from articles.selectors import visible_articles
+from editorial import permissions
+from editorial.limits import body_limit
 from editorial.services import articles as article_services
 from reviewers.models import AnnotationStatus
 
-from .common import attempt, role_required, visible_article_or_404
+from .common import LimitedForm, allowed_if, attempt, visible_article_or_404
 
-WRITERS = ("author", "editor")
-BODY_LIMIT = 200_000
-TEXT_LIMIT = 20_000
 MAX_REFERENCES = 200
 BLANK_ROWS = 2  # empty reference rows offered below the filled ones
 
@@ -32,9 +31,11 @@ def lf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class ArticleForm(forms.Form):
+class ArticleForm(LimitedForm):
+    long_text_fields = ("body",)
+
     title = forms.CharField(max_length=500)
-    body = forms.CharField(max_length=BODY_LIMIT, strip=False, widget=forms.Textarea)
+    body = forms.CharField(strip=False, widget=forms.Textarea)
     change_summary = forms.CharField(max_length=1000, required=False)
     base_revision = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
@@ -45,9 +46,9 @@ class ArticleForm(forms.Form):
         return body
 
 
-class ReferenceForm(forms.Form):
+class ReferenceForm(LimitedForm):
     kind = forms.ChoiceField(choices=ReferenceKind.choices, initial=ReferenceKind.RESEARCH)
-    citation = forms.CharField(max_length=TEXT_LIMIT, required=False)
+    citation = forms.CharField(required=False)
     year = forms.IntegerField(min_value=1500, max_value=2100, required=False)
     doi = forms.CharField(max_length=255, required=False, label="DOI")
     pmid = forms.RegexField(r"^\d{1,12}$", required=False, label="PMID", error_messages={"invalid": "Digits only."})
@@ -129,7 +130,7 @@ def _preview_rows(data) -> list[dict]:
     return rows
 
 
-@role_required(*WRITERS)
+@allowed_if(permissions.can_write_articles)
 @require_GET
 def author_desk(request):
     user = request.user
@@ -175,7 +176,7 @@ def _handle_post(request, *, article=None):
         return _editor_page(request, article=article, form=form, formset=_formset_with_rows(request.POST, rows + 1))
     formset = ReferenceFormSet(request.POST, prefix="references")
     if action == "preview":
-        body = lf(request.POST.get("body", ""))[:BODY_LIMIT]
+        body = lf(request.POST.get("body", ""))[: body_limit()]
         preview = _preview(body, _preview_rows(request.POST))
         return _editor_page(request, article=article, form=form, formset=formset, preview=preview)
     if not (form.is_valid() & formset.is_valid()):
@@ -218,7 +219,7 @@ def _handle_post(request, *, article=None):
     return redirect("workspace", article_id=article.pk)
 
 
-@role_required(*WRITERS)
+@allowed_if(permissions.can_write_articles)
 @require_http_methods(["GET", "POST"])
 def article_new(request):
     if request.method == "POST":
@@ -226,7 +227,7 @@ def article_new(request):
     return _editor_page(request, form=ArticleForm(), formset=_blank_rows([]))
 
 
-@role_required(*WRITERS)
+@allowed_if(permissions.can_write_articles)
 @require_http_methods(["GET", "POST"])
 def article_edit(request, article_id: int):
     article = visible_article_or_404(request, article_id)
@@ -244,13 +245,13 @@ def article_edit(request, article_id: int):
     return _editor_page(request, article=article, form=form, formset=_blank_rows(initial))
 
 
-@role_required(*WRITERS)
+@allowed_if(permissions.can_write_articles)
 @require_POST
 def article_preview(request):
     """The htmx fragment: the rendered body and the citation check, for the form as it stands."""
     body = lf(request.POST.get("body", ""))
-    if len(body) > BODY_LIMIT:
-        preview = {"html": "", "complete": False, "sentence": f"The body is longer than {BODY_LIMIT:,} characters."}
+    if len(body) > body_limit():
+        preview = {"html": "", "complete": False, "sentence": f"The body is longer than {body_limit():,} characters."}
     else:
         preview = _preview(body, _preview_rows(request.POST))
     return render(request, "editorial/author/_preview.html", {"preview": preview})

@@ -1,10 +1,12 @@
-"""What every page view shares: the visible article or 404, role gates, and service errors as messages."""
+"""What every page view shares: the visible article or 404, permission gates, service errors as messages,
+and forms whose text fields take their limits from the settings."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from articles.models import Article
 from articles.selectors import visible_articles
 from editorial.exceptions import EditorialError
-from editorial.roles import role_of
+from editorial.limits import apply_text_limits
 
 
 def visible_article_or_404(request, article_id: int) -> Article:
@@ -21,20 +23,31 @@ def visible_article_or_404(request, article_id: int) -> Article:
     return get_object_or_404(visible_articles(request.user), pk=article_id)
 
 
-def role_required(*roles: str) -> Callable:
-    """Signed in (else to the sign-in page) and of one of `roles` (else 403)."""
+def allowed_if(check: Callable[[object], bool]) -> Callable:
+    """Signed in (else to the sign-in page) and allowed by `check`, one of editorial.permissions' `can_*`
+    (else 403)."""
 
     def decorator(view):
         @login_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if role_of(request.user) not in roles:
+            if not check(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+class LimitedForm(forms.Form):
+    """Text fields without a limit of their own get the settings' limit; `long_text_fields` the body's."""
+
+    long_text_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        apply_text_limits(self.fields, forms.CharField, self.long_text_fields)
 
 
 def attempt(request, service: Callable, *args, success: str = "", **kwargs):
@@ -48,6 +61,15 @@ def attempt(request, service: Callable, *args, success: str = "", **kwargs):
     if success:
         messages.success(request, success)
     return result
+
+
+def permitted(check: Callable, *args) -> bool:
+    """Ask a service's own rule whether the user may act now, to show only the forms that can succeed."""
+    try:
+        check(*args)
+    except EditorialError:
+        return False
+    return True
 
 
 def form_errors_as_messages(request, form, labels: dict[str, str] | None = None) -> None:

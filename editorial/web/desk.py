@@ -9,17 +9,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from editorial import permissions
 from editorial.models import Notification
-from editorial.roles import role_of
 
-ROLE_HOME = {"author": "author-desk", "board": "review-queue", "editor": "editor-desk", "auditor": "audit-log"}
+# The first desk the user may use is their home (an editor may also read the audit log).
+HOMES = (
+    (permissions.can_publish, "editor-desk"),
+    (permissions.can_read_audit, "audit-log"),
+    (permissions.can_review, "review-queue"),
+    (permissions.can_write_articles, "author-desk"),
+)
 
 
 def home(request):
-    """Signed in: the desk of the user's role. Otherwise the public index of published articles."""
-    if request.user.is_authenticated:
-        name = ROLE_HOME.get(role_of(request.user))
-        if name:
+    """Signed in: the user's desk. Otherwise the public index of published articles."""
+    for allowed, name in HOMES:
+        if allowed(request.user):
             return redirect(name)
     return redirect("public-index")
 

@@ -11,11 +11,10 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.models import (
@@ -27,14 +26,18 @@ from articles.models import (
     Revision,
 )
 from articles.selectors import visible_articles
+from editorial import permissions
+from editorial.exceptions import InvalidInput
 from editorial.models import ReaderReport, ReaderReportStatus
+from editorial.moments import parse_moment
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
 from editorial.services import publishing, reader_reports, workflow
-from reviewers.models import Assignment, AssignmentStatus, Decision
-from reviewers.selectors import declarations_in_force, quorum_status, review_statuses, suggested_reviewers
+from reviewers.eligibility import declarations_in_force
+from reviewers.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Decision
+from reviewers.selectors import quorum_status, review_statuses, suggested_reviewers
 
-from .common import attempt, form_errors_as_messages, role_required, visible_article_or_404
+from .common import LimitedForm, allowed_if, attempt, form_errors_as_messages, permitted, visible_article_or_404
 
 PIPELINE = [
     (ArticleState.SUBMITTED, "Submitted"),
@@ -43,52 +46,21 @@ PIPELINE = [
     (ArticleState.APPROVED, "Approved"),
 ]
 PENDING_PUBLICATION = (PublishRequestStatus.QUEUED, PublishRequestStatus.SCHEDULED)
-# Assignments still waiting for a decision: the same definition as the overdue reminders use.
-REVIEWING_STATES = (ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW)
 RE_REVIEW_LOOKAHEAD_DAYS = 30
-
-
-def _pending_assignments():
-    """Active assignments on articles in review whose reviewer has not yet decided on the current revision."""
-    decided = Decision.objects.filter(
-        revision_id=OuterRef("article__current_revision_id"),
-        reviewer_id=OuterRef("reviewer_id"),
-        round=OuterRef("article__review_round"),
-    )
-    return Assignment.objects.filter(
-        status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.ACCEPTED], article__state__in=REVIEWING_STATES
-    ).exclude(Exists(decided))
-
-
-def _utc(value: str) -> datetime.datetime | None:
-    """A datetime-local value (no zone) read as UTC; a value with a zone kept as given."""
-    try:
-        moment = parse_datetime(value.strip())
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
 
 
 def _back(article_id: int):
     return redirect("editor-article", article_id=article_id)
 
 
-def _form_errors(request, form: forms.Form) -> None:
-    form_errors_as_messages(request, form)
-
-
 # -- the desk ------------------------------------------------------------------------------------------
 
 
 @require_GET
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def desk(request):
     today = timezone.now().date()
-    pending = _pending_assignments()
+    pending = Assignment.objects.pending()
     articles = list(
         visible_articles(request.user)
         .filter(
@@ -96,7 +68,7 @@ def desk(request):
             | Q(live_version__isnull=False)
             | Q(pk__in=PublishRequest.objects.filter(status__in=PENDING_PUBLICATION).values("article_id"))
         )
-        .annotate(reviewers=Count("assignments", filter=~Q(assignments__status=AssignmentStatus.DECLINED)))
+        .annotate(reviewers=Count("assignments", filter=Q(assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES)))
         .prefetch_related(
             Prefetch(
                 "publish_requests",
@@ -153,7 +125,7 @@ def desk(request):
 # -- one article ----------------------------------------------------------------------------------------
 
 
-class AssignForm(forms.Form):
+class AssignForm(LimitedForm):
     suggested = forms.CharField(required=False, label="Suggested board member")
     reviewer = forms.CharField(required=False, max_length=150, label="Username")
     due = forms.DateField(required=False, label="Due date")
@@ -167,7 +139,7 @@ class AssignForm(forms.Form):
         return data
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(LimitedForm):
     quorum = forms.IntegerField(min_value=1, max_value=10, label="Quorum (approvals needed)")
     required_specialties = forms.CharField(required=False, max_length=1000, label="Required specialties")
     publication_policy = forms.ChoiceField(choices=PublicationPolicy.choices, label="Publication policy")
@@ -184,7 +156,7 @@ class SettingsForm(forms.Form):
         return seen
 
 
-class PublishForm(forms.Form):
+class PublishForm(LimitedForm):
     action = forms.ChoiceField(choices=[("now", "now"), ("schedule", "schedule")], initial="now")
     revision = forms.IntegerField(required=False, min_value=1, label="Revision")
     publish_at = forms.CharField(required=False, label="Publish at (UTC)")
@@ -195,17 +167,19 @@ class PublishForm(forms.Form):
         if data.get("action") == "schedule":
             if not raw:
                 raise forms.ValidationError("Choose the date and time (UTC) to publish at.")
-            moment = _utc(raw)
-            if moment is None:
-                raise forms.ValidationError("The publication time must be a date and time, e.g. 2030-01-31T09:00.")
-            data["moment"] = moment
+            try:
+                data["moment"] = parse_moment(raw, field="publish_at", naive_is_utc=True, dates=False)
+            except InvalidInput:
+                raise forms.ValidationError(
+                    "The publication time must be a date and time, e.g. 2030-01-31T09:00."
+                ) from None
         else:
             data["moment"] = None
         return data
 
 
 @require_GET
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def article_page(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     today = timezone.now().date()
@@ -250,19 +224,19 @@ def article_page(request, article_id: int):
         "settings_form": settings_form,
         "policies": PublicationPolicy.choices,
         "today": today,
-        "can_start_review": article.state == ArticleState.SUBMITTED,
-        "can_rereview": article.state == ArticleState.APPROVED,
+        "can_start_review": permitted(workflow.check_transition, article, "start_review", request.user),
+        "can_rereview": permitted(workflow.check_transition, article, "start_rereview", request.user),
     }
     return render(request, "editorial/editor/article.html", context)
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def assign(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     form = AssignForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(article.pk)
     username = form.cleaned_data["username"]
     attempt(
@@ -278,12 +252,12 @@ def assign(request, article_id: int):
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def edit_settings(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     form = SettingsForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(article.pk)
     # Only what changed: the service records before/after for each field it is given.
     changes = {name: value for name, value in form.cleaned_data.items() if getattr(article, name) != value}
@@ -299,12 +273,12 @@ def edit_settings(request, article_id: int):
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def publish(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     form = PublishForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(article.pk)
     moment = form.cleaned_data["moment"]
     result = attempt(
@@ -332,7 +306,7 @@ def publish(request, article_id: int):
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def cancel(request, article_id: int, request_id: int):
     article = visible_article_or_404(request, article_id)
     publish_request = get_object_or_404(PublishRequest, article=article, pk=request_id)
@@ -343,7 +317,7 @@ def cancel(request, article_id: int, request_id: int):
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def retract(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     version = attempt(
@@ -355,7 +329,7 @@ def retract(request, article_id: int):
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def start_review(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     attempt(
@@ -371,7 +345,7 @@ def start_review(request, article_id: int):
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def rereview(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     attempt(request, workflow.open_rereview, article, actor=request.user, success="A re-review round is open.")
@@ -389,7 +363,7 @@ TRIAGE_SUCCESS = {
 
 
 @require_GET
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def reports(request):
     base = ReaderReport.objects.select_related("article__current_revision", "version", "handled_by")
     open_reports = list(base.filter(status=ReaderReportStatus.OPEN).order_by("created_at", "id"))
@@ -401,7 +375,7 @@ def reports(request):
 
 
 @require_POST
-@role_required("editor")
+@allowed_if(permissions.can_publish)
 def triage(request, report_id: int):
     report = get_object_or_404(ReaderReport, pk=report_id)
     outcome = request.POST.get("outcome", "")

@@ -10,53 +10,54 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from articles.models import OPEN_STATES
 from articles.selectors import visible_articles
+from editorial import permissions
 from editorial.services import assignments as assignment_services
-from reviewers.models import Assignment, AssignmentStatus, Decision
+from reviewers.models import Assignment
 
-from .common import attempt, role_required
+from .common import LimitedForm, allowed_if, attempt
 
 ANSWERS = {"accept": True, "decline": False}
 
 
-class DeclineForm(forms.Form):
-    reason = forms.CharField(max_length=20_000, required=False)
+class DeclineForm(LimitedForm):
+    reason = forms.CharField(required=False)
 
 
 def _queue_order(assignment: Assignment, today) -> tuple:
     """Overdue first, then by due date (none last), then the oldest assignment."""
-    overdue = assignment.due is not None and assignment.due < today
-    return (not overdue, assignment.due is None, assignment.due or today, assignment.assigned_at, assignment.pk)
+    return (
+        not assignment.is_overdue,
+        assignment.due is None,
+        assignment.due or today,
+        assignment.assigned_at,
+        assignment.pk,
+    )
 
 
-@role_required("board")
+@allowed_if(permissions.can_review)
 @require_GET
 def review_queue(request):
     user = request.user
     assignments = list(
-        Assignment.objects.filter(reviewer=user, article__in=visible_articles(user).values("pk"))
-        .exclude(status=AssignmentStatus.DECLINED)
+        Assignment.objects.active()
+        .with_decided()
+        .filter(reviewer=user, article__in=visible_articles(user).values("pk"))
         .select_related("article__current_revision")
     )
     today = timezone.now().date()
     assignments.sort(key=lambda a: _queue_order(a, today))
-    decided = set(
-        Decision.objects.filter(reviewer=user, article_id__in=[a.article_id for a in assignments]).values_list(
-            "article_id", "revision_id", "round"
-        )
-    )
-    rows = []
-    for assignment in assignments:
-        article = assignment.article
-        rows.append(
-            {
-                "assignment": assignment,
-                "article": article,
-                "overdue": assignment.due is not None and assignment.due < today,
-                "decided": (article.pk, article.current_revision_id, article.review_round) in decided,
-                "open": article.state in assignment_services.ASSIGNABLE_STATES,
-            }
-        )
+    rows = [
+        {
+            "assignment": assignment,
+            "article": assignment.article,
+            "overdue": assignment.is_overdue,
+            "decided": assignment.decided,
+            "open": assignment.article.state in OPEN_STATES,
+        }
+        for assignment in assignments
+    ]
     context = {
         "open_rows": [r for r in rows if r["open"]],
         "closed_rows": [r for r in rows if not r["open"]],
@@ -65,7 +66,7 @@ def review_queue(request):
     return render(request, "editorial/review/queue.html", context)
 
 
-@role_required("board")
+@allowed_if(permissions.can_review)
 @require_POST
 def respond(request, assignment_id: int, answer: str):
     if answer not in ANSWERS:

@@ -19,9 +19,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.diff import diff_revisions
-from articles.models import DECISION_TRANSITIONS, EDITABLE_STATES, TRANSITION_NAMES, Revision, can_manage_article
+from articles.models import ANNOTATABLE_STATES, DECISION_TRANSITIONS, EDITABLE_STATES, TRANSITION_NAMES, Revision
+from editorial import permissions
 from editorial.exceptions import EditorialError
-from editorial.roles import role_of
 from editorial.services import annotations as annotation_services
 from editorial.services import assignments as assignment_services
 from editorial.services import workflow
@@ -34,9 +34,8 @@ from reviewers.selectors import (
     quorum_status,
 )
 
-from .common import attempt, form_errors_as_messages, visible_article_or_404
+from .common import LimitedForm, attempt, form_errors_as_messages, visible_article_or_404
 
-TEXT_LIMIT = 20_000  # API.md: any text field other than an article body
 FIELD_LABELS = {"exact": "Quote", "body": "Text", "start": "Start", "end": "End", "comment": "Comment"}
 
 TRANSITION_LABELS = {
@@ -70,16 +69,14 @@ ACTION_DONE = {
 # Every rule about who may do what, and when, is the services'.
 
 
-class AnnotationForm(forms.Form):
+class AnnotationForm(LimitedForm):
     kind = forms.ChoiceField(choices=AnnotationKind.choices, initial=AnnotationKind.COMMENT)
-    body = forms.CharField(max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 3}))
-    suggestion = forms.CharField(
-        max_length=TEXT_LIMIT, required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    suggestion = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}))
     blocking = forms.BooleanField(required=False)
-    exact = forms.CharField(max_length=TEXT_LIMIT, strip=False)
-    prefix = forms.CharField(max_length=TEXT_LIMIT, required=False, strip=False, widget=forms.HiddenInput)
-    suffix = forms.CharField(max_length=TEXT_LIMIT, required=False, strip=False, widget=forms.HiddenInput)
+    exact = forms.CharField(strip=False)
+    prefix = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    suffix = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     start = forms.IntegerField(min_value=0, required=False)
     end = forms.IntegerField(min_value=0, required=False)
     revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
@@ -103,28 +100,28 @@ class AnnotationForm(forms.Form):
         }
 
 
-class TransitionForm(forms.Form):
-    comment = forms.CharField(max_length=TEXT_LIMIT, required=False)
+class TransitionForm(LimitedForm):
+    comment = forms.CharField(required=False)
     password = forms.CharField(max_length=4096, required=False, strip=False)
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(LimitedForm):
     has_conflict = forms.BooleanField(required=False)
-    statement = forms.CharField(max_length=TEXT_LIMIT, required=False)
+    statement = forms.CharField(required=False)
 
 
-class ThreadForm(forms.Form):
+class ThreadForm(LimitedForm):
     """Reply (body); resolve (optional response: `response`, or the thread form's `body`); reopen (optional
     reason); accept takes nothing."""
 
-    body = forms.CharField(max_length=TEXT_LIMIT, required=False)
-    response = forms.CharField(max_length=TEXT_LIMIT, required=False)
-    reason = forms.CharField(max_length=TEXT_LIMIT, required=False)
+    body = forms.CharField(required=False)
+    response = forms.CharField(required=False)
+    reason = forms.CharField(required=False)
     revision = forms.IntegerField(min_value=1, required=False)
 
 
 def _form_errors(request, form: forms.Form) -> None:
-    form_errors_as_messages(request, form, FIELD_LABELS)
+    form_errors_as_messages(request, form, FIELD_LABELS)  # with the workspace's field names
 
 
 # Highlighting: built from escaped pieces of the plain text, so nothing anyone typed becomes markup.
@@ -174,15 +171,6 @@ def highlight(text: str, anchors) -> SafeString:
     return mark_safe("".join(pieces))  # every piece escaped above
 
 
-def _permitted(check, *args) -> bool:
-    """Ask a service's own rule whether the user may act, to show only the forms that can succeed."""
-    try:
-        check(*args)
-    except EditorialError:
-        return False
-    return True
-
-
 def _revision_param(request, article) -> Revision:
     number = request.GET.get("revision") or ""
     if not number:
@@ -209,7 +197,7 @@ def _workspace_url(article_id: int, revision: int | None = None, fragment: str =
     return url + (f"#{fragment}" if fragment else "")
 
 
-def _decision_options(article, user, role: str | None, available_names: set[str]) -> dict:
+def _decision_options(article, user, available_names: set[str]) -> dict:
     """What a board member's signature will record, and why a decision is not open to them now."""
     profile = board_profile(user)
     options = [
@@ -218,7 +206,7 @@ def _decision_options(article, user, role: str | None, available_names: set[str]
         if name in available_names
     ]
     reasons: list[str] = []
-    if profile is not None and role == "board":
+    if profile is not None and permissions.can_review(user):
         for name in DECISION_ORDER:
             if name in available_names:
                 continue
@@ -239,7 +227,6 @@ def _decision_options(article, user, role: str | None, available_names: set[str]
 
 def workspace_page(request, article, *, revision=None, annotation_form=None, decision_comment=""):
     user = request.user
-    role = role_of(user)
     revision = revision or _revision_param(request, article)
     current = article.current_revision
     is_current = revision.pk == current.pk
@@ -248,35 +235,27 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
     placed = [a for a in anchors if not a.orphaned]
     orphans = [a for a in anchors if a.orphaned]
 
-    may_reply = _permitted(annotation_services.check_may_reply, article, user)
-    may_accept = can_manage_article(article, user) and article.state in EDITABLE_STATES
+    may_reply = permissions.can_reply(article, user)
+    may_accept = permissions.can_accept_suggestion(article, user)
     threads = []
     for anchor in anchors:
         annotation = anchor.annotation
-        may_resolve = _permitted(annotation_services.check_may_resolve, annotation, article, user, "resolve")
+        may_resolve = permissions.can_resolve_annotation(annotation, article, user)
         threads.append(
             {
                 "anchor": anchor,
                 "annotation": annotation,
-                "status": "resolved"
-                if annotation.status == AnnotationStatus.RESOLVED
-                else ("orphaned" if anchor.orphaned else "open"),
+                "status": anchor.display_status,
                 "may_resolve": may_resolve and annotation.status == AnnotationStatus.OPEN,
                 "may_reopen": may_resolve and annotation.status == AnnotationStatus.RESOLVED,
                 "may_accept": may_accept
-                and annotation.kind == AnnotationKind.SUGGESTION
-                and annotation.status == AnnotationStatus.OPEN
                 and is_current
-                and not anchor.orphaned,
+                and annotation_services.suggestion_refusal(annotation, anchor, article) is None,
             }
         )
     by_id = {t["annotation"].pk: t for t in threads}
 
-    may_annotate = (
-        is_current
-        and article.state in annotation_services.ANNOTATABLE_STATES
-        and _permitted(annotation_services.check_may_annotate, article, user)
-    )
+    may_annotate = is_current and article.state in ANNOTATABLE_STATES and permissions.can_annotate(article, user)
     if annotation_form is None:
         annotation_form = AnnotationForm(initial={"revision": current.number, "kind": AnnotationKind.COMMENT})
 
@@ -286,7 +265,7 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
     previous = next((r for r in revisions if r.number == revision.number - 1), None)
     context = {
         "article": article,
-        "role": role,
+        "is_reviewer": permissions.can_review(user),
         "revision": revision,
         "current": current,
         "is_current": is_current,
@@ -303,17 +282,17 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
             for t in available
             if t["name"] not in DECISION_TRANSITIONS
         ],
-        "decision": _decision_options(article, user, role, available_names),
+        "decision": _decision_options(article, user, available_names),
         "decision_comment": decision_comment,
         "decisions": decisions,
         "assignments": list(article.assignments.select_related("reviewer__board_profile").order_by("assigned_at")),
-        "declaration": declaration_in_force(article, user) if role == "board" else None,
+        "declaration": declaration_in_force(article, user) if permissions.can_review(user) else None,
         "may_annotate": may_annotate,
         "may_reply": may_reply,
-        "may_edit": can_manage_article(article, user),
+        "may_edit": permissions.can_edit_article(article, user),
         "editable": article.state in EDITABLE_STATES,
         "annotation_form": annotation_form,
-        "annotatable_state": article.state in annotation_services.ANNOTATABLE_STATES,
+        "annotatable_state": article.state in ANNOTATABLE_STATES,
     }
     return render(request, "editorial/workspace/workspace.html", context)
 

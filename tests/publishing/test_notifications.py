@@ -163,7 +163,7 @@ def test_off_for_an_optional_kind_sends_no_email_but_keeps_the_inbox_entry(api, 
     article = make_article(author)
     with run_async():
         workflow.submit_article(article, actor=author)
-    assert Notification.objects.get(recipient=editor, kind="submitted").email_mode == "none"
+    assert Notification.objects.get(recipient=editor, kind="submitted").email_mode == "off"
     assert mail.outbox == []
     # Changing the preference again replaces it.
     api.post(PREFERENCES, {"kind": "submitted", "mode": "immediate"}, format="json")

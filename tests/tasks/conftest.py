@@ -135,7 +135,7 @@ class WorkerProcess:
             "CELERY_QUEUE": queue,
             "CELERY_VISIBILITY_TIMEOUT": "30",
             "DJANGO_SETTINGS_MODULE": "config.test_settings",
-            "EMAIL_URL": "locmem://",
+            "EMAIL_URL": "memorymail://",
         }
         self.process: subprocess.Popen | None = None
 

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from articles.models import Article, ArticleState
+from articles.models import Article, ArticleState, PublicationPolicy
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
 from editorial.services import publishing, workflow
@@ -103,7 +103,7 @@ class Command(BaseCommand):
             references=REFERENCES,
             topic="cardiology",
             required_specialties=["cardiology"],
-            publication_policy="immediate" if title in IMMEDIATE else "after_approval",
+            publication_policy=PublicationPolicy.IMMEDIATE if title in IMMEDIATE else PublicationPolicy.AFTER_APPROVAL,
             plain_language_summary=SUMMARY if title in PUBLISHED else "",
         )
         if state == ArticleState.DRAFT:

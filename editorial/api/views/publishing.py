@@ -1,9 +1,8 @@
-"""Publishing, versions, retraction, and the notification inbox."""
+"""Publishing, scheduling and cancelling versions; the version list; retraction."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -11,12 +10,11 @@ from rest_framework.response import Response
 
 from articles.models import PublishedVersion, PublishRequest
 from editorial import permissions
-from editorial.models import Notification, NotificationPreference
 from editorial.services import publishing
 from reviewers.selectors import review_statuses
 
-from . import serializers as s
-from .base import EditorialAPIView
+from ..base import EditorialAPIView
+from ..serializers import publishing as s
 
 
 class Publish(EditorialAPIView, ListAPIView):
@@ -78,42 +76,3 @@ class Retract(EditorialAPIView):
         version = PublishedVersion.objects.select_related("revision", "published_by", "article").get(pk=version.pk)
         context = {"statuses": review_statuses(version.article, [version.revision_id])}
         return Response(s.VersionOutput(version, context=context).data)
-
-
-class NotificationList(EditorialAPIView, ListAPIView):
-    """The signed-in user's inbox, newest first; `?unread=1` for unread only."""
-
-    serializer_class = s.NotificationOutput
-
-    def get_queryset(self):
-        notifications = Notification.objects.filter(recipient=self.request.user).order_by("-created_at", "-id")
-        if self.request.query_params.get("unread") in ("1", "true"):
-            notifications = notifications.filter(read_at__isnull=True)
-        return notifications
-
-
-class NotificationRead(EditorialAPIView):
-    @extend_schema(request=None, responses=s.NotificationOutput)
-    def post(self, request, notification_id: int):
-        notification = get_object_or_404(Notification, recipient=request.user, pk=notification_id)
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
-        return Response(s.NotificationOutput(notification).data)
-
-
-class NotificationPreferences(EditorialAPIView):
-    pagination_class = None
-
-    @extend_schema(responses=s.PreferenceInput(many=True))
-    def get(self, request):
-        return Response(list(NotificationPreference.objects.filter(user=request.user).values("kind", "mode")))
-
-    @extend_schema(request=s.PreferenceInput, responses=s.PreferenceInput)
-    def post(self, request):
-        data = s.PreferenceInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        NotificationPreference.objects.update_or_create(
-            user=request.user, kind=data.validated_data["kind"], defaults={"mode": data.validated_data["mode"]}
-        )
-        return Response(data.validated_data)

@@ -10,13 +10,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from articles.models import Revision
+from editorial import permissions
 from editorial.exceptions import InvalidInput
 from editorial.services import annotations as annotation_services
 from reviewers.models import Annotation, AnnotationAnchor
 from reviewers.selectors import anchors_on_revision
 
-from . import serializers as s
-from .base import EditorialAPIView
+from ..base import EditorialAPIView
+from ..serializers import annotations as s
 
 MOTIVATION = {"comment": "commenting", "suggestion": "editing", "citation_needed": "questioning", "safety": "assessing"}
 
@@ -104,7 +105,7 @@ class AnnotationListCreate(EditorialAPIView, ListAPIView):
     @extend_schema(request=s.AnnotationInput, responses={201: s.AnnotationOutput})
     def post(self, request, article_id: int):
         article = self.get_article(article_id)
-        annotation_services.check_may_annotate(article, request.user)  # 403 before 400
+        permissions.require_can_annotate(article, request.user)  # 403 before 400
         data = s.AnnotationInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
@@ -154,7 +155,7 @@ class AnnotationReply(_AnnotationAction):
     @extend_schema(request=s.ReplyInput, responses={201: s.ReplyOutput})
     def post(self, request, article_id: int, annotation_id: int):
         annotation = self.annotation(article_id, annotation_id)
-        annotation_services.check_may_reply(annotation.article, request.user)  # 403 before 400
+        permissions.require_can_reply(annotation.article, request.user)  # 403 before 400
         data = s.ReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
         reply = annotation_services.reply_to_annotation(
@@ -170,7 +171,7 @@ class AnnotationResolve(_AnnotationAction):
     def post(self, request, article_id: int, annotation_id: int):
         annotation = self.annotation(article_id, annotation_id)
         verb = "reopen" if self.reopen else "resolve"
-        annotation_services.check_may_resolve(annotation, annotation.article, request.user, verb)  # 403 before 400
+        permissions.require_can_resolve(annotation, annotation.article, request.user, verb)  # 403 before 400
         data = s.ResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         text = data.validated_data.get("body", "")

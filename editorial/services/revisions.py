@@ -1,0 +1,161 @@
+"""Revisions: making the next immutable revision of an article, and carrying open annotations onto it."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from articles.models import Article, Reference, Revision, content_hash
+from articles.rendering import render_body
+from editorial.audit import record_event
+from reviewers.anchoring import Anchor, Reanchorer
+from reviewers.models import AnchorMethod, Annotation, AnnotationAnchor, AnnotationStatus
+
+
+def make_revision(
+    article: Article, *, number: int, author, title: str, body: str, references: list[dict], change_summary: str
+) -> Revision:
+    refs = [
+        {
+            "number": i,
+            "kind": r["kind"],
+            "citation": r["citation"],
+            "year": r.get("year"),
+            "doi": r.get("doi") or "",
+            "pmid": r.get("pmid") or "",
+            "url": r.get("url") or "",
+        }
+        for i, r in enumerate(references, start=1)
+    ]
+    revision = Revision.objects.create(
+        article=article,
+        number=number,
+        title=title,
+        body=body,
+        text=render_body(body).text,
+        author=author,
+        change_summary=change_summary,
+        content_hash=content_hash(title, body, refs),
+    )
+    Reference.objects.bulk_create([Reference(revision=revision, **r) for r in refs])
+    return revision
+
+
+def make_new_revision(
+    article: Article,
+    *,
+    actor,
+    title: str,
+    body: str,
+    references: list[dict],
+    change_summary: str,
+    changed: list[str] | None = None,
+) -> Revision:
+    """Make the next revision current, audit it, and carry the open annotations onto it.
+
+    The caller holds the article's lock and has checked permission and state.
+    """
+    current = article.current_revision
+    revision = make_revision(
+        article,
+        number=current.number + 1,
+        author=actor,
+        title=title,
+        body=body,
+        references=references,
+        change_summary=change_summary,
+    )
+    article.current_revision = revision
+    article.updated_at = timezone.now()
+    article.save(update_fields=["current_revision", "updated_at"])
+    record_event(
+        "revision.create",
+        actor=actor,
+        obj=revision,
+        article_id=article.pk,
+        before={"revision": current.number, "content_hash": current.content_hash},
+        after={
+            "revision": revision.number,
+            "content_hash": revision.content_hash,
+            "changed": changed if changed is not None else ["body"],
+            "change_summary": change_summary,
+        },
+    )
+    carry_open_annotations(article, current, revision, actor=actor)
+    return revision
+
+
+def anchor_row(
+    annotation: Annotation,
+    revision: Revision,
+    anchor: Anchor,
+    method: str,
+    distance: int = 0,
+    positions_revision: Revision | None = None,
+) -> AnnotationAnchor:
+    return AnnotationAnchor(
+        annotation=annotation,
+        revision=revision,
+        exact=anchor.exact,
+        prefix=anchor.prefix,
+        suffix=anchor.suffix,
+        start=anchor.start,
+        end=anchor.end,
+        method=method,
+        distance=distance,
+        positions_revision=positions_revision or revision,
+    )
+
+
+def carry_anchors(anchors: list[AnnotationAnchor], new_revision: Revision) -> dict[str, list[int]]:
+    """Place each anchor onto the new revision; orphans stay orphaned with the selectors they last had."""
+    outcome: dict[str, list[int]] = {"exact": [], "fuzzy": [], "orphaned": []}
+    rows = []
+    reanchorers: dict[int, Reanchorer] = {}  # per source revision; usually there is one
+    for old in anchors:
+        stored = Anchor(old.start, old.end, old.exact, old.prefix, old.suffix)
+        if old.orphaned:
+            rows.append(
+                anchor_row(
+                    old.annotation,
+                    new_revision,
+                    stored,
+                    AnchorMethod.ORPHANED,
+                    positions_revision=old.positions_revision,
+                )
+            )
+            outcome["orphaned"].append(old.annotation_id)
+            continue
+        if old.revision_id not in reanchorers:
+            reanchorers[old.revision_id] = Reanchorer(old.revision.text, new_revision.text)
+        placement = reanchorers[old.revision_id].place(stored, original=old.annotation.quote or None)
+        if placement.anchor is None:
+            rows.append(
+                anchor_row(old.annotation, new_revision, stored, AnchorMethod.ORPHANED, positions_revision=old.revision)
+            )
+        else:
+            rows.append(
+                anchor_row(old.annotation, new_revision, placement.anchor, placement.method, placement.distance)
+            )
+        outcome[placement.method].append(old.annotation_id)
+    AnnotationAnchor.objects.bulk_create(rows)
+    return outcome
+
+
+def carry_open_annotations(article: Article, old_revision: Revision, new_revision: Revision, *, actor) -> None:
+    """Carry every open annotation of the old revision onto the new one (inside the edit's transaction)."""
+    anchors = list(
+        AnnotationAnchor.objects.filter(revision=old_revision, annotation__status=AnnotationStatus.OPEN)
+        .select_related("annotation", "revision")
+        .order_by("annotation_id")
+    )
+    if not anchors:
+        return
+    outcome = carry_anchors(anchors, new_revision)
+    record_event(
+        "annotation.reanchor",
+        actor=actor,
+        obj=new_revision,
+        article_id=article.pk,
+        before={"revision": old_revision.number},
+        after={"revision": new_revision.number, **outcome},
+    )
