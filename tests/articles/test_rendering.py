@@ -1,8 +1,12 @@
 """articles/rendering.py: Markdown to sanitised HTML and plain text; citation markers; citation checks."""
 
+import copy
+import re
+from xml.etree import ElementTree
+
 import pytest
 
-from articles.rendering import check_citations, html_to_text, render_body, sanitise_html
+from articles.rendering import TEXT_BLOCK_TAGS, check_citations, html_to_text, render_body, sanitise_html, text_blocks
 from tests.factories import BODY
 
 
@@ -123,3 +127,99 @@ def test_check_citations_both_ways_sorted():
 
 def test_check_citations_nothing_at_all_is_complete():
     assert check_citations([], []).complete
+
+
+# Blocks: where each heading, paragraph, list item and table cell stands in the plain text.
+
+BLOCK_BODIES = [
+    BODY,
+    "# One\n\n## Two\n\n### Three\n\n#### Four\n\n##### Five\n\n###### Six\n\nText [1].",
+    "Intro with *emphasis*, a [link](https://example.org/) and café ☕ 𝔘 [2].\n\n- first item\n- second [1][2]\n\n"
+    "1. loose\n\n    second paragraph\n\n2. next",
+    "| Drug | Dose |\n|---|---|\n| Amoxicillin | 500 mg |\n| | empty cell before |",
+    "> A quotation\n> on two lines [1].\n\nAfter &amp; before &lt;tag&gt; &nbsp;with a no-break space&nbsp;\n\n"
+    "    code block [1]\n      indented\n\nHard  \nbreak.",
+    "- outer\n    - inner [3]\n- last\n\n***\n\nThe end.",
+    "",
+]
+
+
+def _element_texts(html: str) -> list[tuple[str, str]]:
+    """Each block element's own html_to_text, found independently of text_blocks by an XML parse."""
+    xml = re.sub(r"<(br|hr)>", r"<\1/>", html).replace("&nbsp;", "&#160;")
+    root = ElementTree.fromstring(f"<root>{xml}</root>")
+    found = []
+    for element in root.iter():
+        if element.tag in TEXT_BLOCK_TAGS:
+            element = copy.copy(element)
+            element.tail = None
+            text = html_to_text(ElementTree.tostring(element, encoding="unicode", method="html"))
+            if text:
+                found.append((element.tag, text))
+    return found
+
+
+@pytest.mark.parametrize("body", BLOCK_BODIES)
+def test_each_block_span_is_that_elements_text(body):
+    rendered = render_body(body)
+    spans = [(tag, rendered.text[start:end]) for tag, start, end in rendered.blocks]
+    assert spans == _element_texts(rendered.html)
+    assert all(0 <= start < end <= len(rendered.text) for _, start, end in rendered.blocks)
+
+
+def test_blocks_of_the_factory_body():
+    rendered = render_body(BODY)
+    assert [(tag, rendered.text[s:e]) for tag, s, e in rendered.blocks] == [
+        ("h2", "From the Guidelines"),
+        ("p", "Statins lower LDL cholesterol [1]."),
+        ("h2", "From the Research"),
+        ("p", "A trial found fewer events [2]."),
+    ]
+
+
+def test_headings_come_out_as_h1_to_h6():
+    rendered = render_body(BLOCK_BODIES[1])
+    assert [(tag, rendered.text[s:e]) for tag, s, e in rendered.blocks] == [
+        ("h1", "One"),
+        ("h2", "Two"),
+        ("h3", "Three"),
+        ("h4", "Four"),
+        ("h5", "Five"),
+        ("h6", "Six"),
+        ("p", "Text [1]."),
+    ]
+
+
+def test_blocks_nest_and_cover_lists_tables_quotes_and_code():
+    tables = render_body(BLOCK_BODIES[3])
+    assert [(tag, tables.text[s:e]) for tag, s, e in tables.blocks] == [
+        ("th", "Drug"),
+        ("th", "Dose"),
+        ("td", "Amoxicillin"),
+        ("td", "500 mg"),
+        ("td", "empty cell before"),  # the empty cell has no block
+    ]
+    nested = render_body(BLOCK_BODIES[5])
+    assert [(tag, nested.text[s:e]) for tag, s, e in nested.blocks] == [
+        ("li", "outer\n\ninner [3]"),
+        ("li", "inner [3]"),
+        ("li", "last"),
+        ("p", "The end."),
+    ]
+    mixed = render_body(BLOCK_BODIES[4])
+    assert [tag for tag, _, _ in mixed.blocks] == ["blockquote", "p", "p", "pre", "p"]
+    assert mixed.text[mixed.blocks[3][1] : mixed.blocks[3][2]] == "code block [1]\nindented"
+
+
+def test_block_offsets_count_code_points():
+    rendered = render_body("Café ☕ then 𝔘.\n\nNext [1].")
+    (_, s1, e1), (_, s2, e2) = rendered.blocks
+    assert (s1, e1, s2, e2) == (0, 14, 16, 25)
+    assert rendered.text[s2:e2] == "Next [1]."
+
+
+def test_blocks_do_not_change_html_or_text():
+    rendered = render_body(BODY)
+    assert rendered.text == html_to_text(rendered.html)
+    assert text_blocks(rendered.html) == rendered.blocks
+    assert render_body("").blocks == []
