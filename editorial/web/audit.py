@@ -27,7 +27,7 @@ from editorial.selectors import audit_events
 from reviewers.models import Decision, RevisionApproval
 from reviewers.selectors import standing_approvals
 
-from .common import allowed_if, visible_article_or_404
+from .common import allowed_if, page_number, visible_article_or_404
 
 EVENTS_PER_PAGE = 50
 DECISION_OBJECT = "reviewers.decision"
@@ -167,7 +167,7 @@ def article_timeline(request, article_id: int):
             messages.error(request, "Choose two revisions of this article to compare.")
             a = b = None
     if a is not None and b is not None:
-        diff = diff_revisions(a, b)
+        diff = diff_revisions(a, b, page=page_number(request))
     versions = list(
         PublishedVersion.objects.filter(article=article)
         .select_related("revision", "published_by", "retracted_by")
@@ -188,6 +188,7 @@ def article_timeline(request, article_id: int):
         "a": a,
         "b": b,
         "diff": diff,
+        "pager_query": f"a={a.number}&b={b.number}&" if diff else "",
         "versions": versions,
         "approvals": approvals,
     }

@@ -72,6 +72,12 @@ def permitted(check: Callable, *args) -> bool:
     return True
 
 
+def page_number(request) -> int:
+    """`?page=` as a number (1 when absent or not a number); the paginators clamp it to their pages."""
+    value = request.GET.get("page", "")
+    return int(value) if value.isdigit() else 1
+
+
 def form_errors_as_messages(request, form, labels: dict[str, str] | None = None) -> None:
     """Each field error as a message, prefixed by the field's label (from `labels`, else the form's)."""
     for field, errors in form.errors.items():

@@ -34,7 +34,7 @@ from reviewers.selectors import (
     quorum_status,
 )
 
-from .common import LimitedForm, attempt, form_errors_as_messages, visible_article_or_404
+from .common import LimitedForm, attempt, form_errors_as_messages, page_number, visible_article_or_404
 
 FIELD_LABELS = {"exact": "Quote", "body": "Text", "start": "Start", "end": "End", "comment": "Comment"}
 
@@ -425,13 +425,15 @@ def diff(request, article_id: int, a: int, b: int):
     found = {r.number: r for r in Revision.objects.filter(article=article, number__in=[a, b])}
     if a not in found or b not in found:
         raise Http404("Unknown revision.")
-    result = diff_revisions(found[a], found[b])
+    result = diff_revisions(found[a], found[b], page=page_number(request))
     context = {
         "article": article,
         "a": found[a],
         "b": found[b],
+        "diff": result,
+        "pager_query": "",
         "changes": result["changes"],
-        # difflib.HtmlDiff escapes the content it shows (&, <, >); the table markup is its own.
+        # The diff escapes every piece of content it shows; the table markup is its own.
         "table": mark_safe(result["html"]),
         "revisions": list(article.revisions.defer("body", "text").order_by("number")),
     }

@@ -245,7 +245,8 @@ def test_diff_endpoint(api, author):
     response = api.get(url(article, "revisions/1/diff/2/"))
     assert response.status_code == 200
     diff = response.json()
-    assert set(diff) == {"from", "to", "changes", "html"}
+    assert set(diff) == {"from", "to", "changes", "html", "page", "pages", "rows"}
+    assert (diff["page"], diff["pages"]) == (1, 1)
     assert diff["from"] == 1 and diff["to"] == 2
     fields = [c["field"] for c in diff["changes"]]
     assert fields == ["title", "body"]

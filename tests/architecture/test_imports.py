@@ -37,7 +37,7 @@ def _resolve(module: str, node: ast.ImportFrom) -> list[str]:
     """The project modules an `import` or `from … import …` statement loads."""
     if node.level:
         package = module.split(".")
-        if not MODULES[module].name == "__init__.py":
+        if MODULES[module].name != "__init__.py":
             package = package[:-1]
         base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
     else:

@@ -146,7 +146,10 @@ class DiffOutput(serializers.Serializer):
     from_ = serializers.IntegerField()
     to = serializers.IntegerField()
     changes = serializers.ListField(child=serializers.DictField())
-    html = serializers.CharField()
+    html = serializers.CharField(help_text="One page of the side-by-side table.")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    rows = serializers.IntegerField(help_text="Table rows on all pages together.")
 
     def get_fields(self):
         fields = super().get_fields()

@@ -111,7 +111,13 @@ class RevisionDetail(EditorialAPIView):
 
 
 class RevisionDiff(EditorialAPIView):
-    @extend_schema(responses=s.DiffOutput)
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int, description="the page of the HTML table (default 1)")],
+        responses=s.DiffOutput,
+    )
     def get(self, request, article_id: int, a: int, b: int):
         article = self.get_article(article_id)
-        return Response(diff_revisions(_revision(article, a), _revision(article, b)))
+        page = request.query_params.get("page", "1")
+        if not page.isdigit():
+            raise InvalidInput("page must be a page number.", errors={"page": ["Not an integer."]})
+        return Response(diff_revisions(_revision(article, a), _revision(article, b), page=int(page)))
