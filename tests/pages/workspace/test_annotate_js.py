@@ -1,6 +1,6 @@
 """annotate.js and the htmx preview in a real browser: a selection becomes code-point selectors.
 
-The full review story is driven elsewhere (tests/browser); this checks the script's own contract.
+The full review story is driven in tests/pages/test_browser_story.py; this checks the script's own contract.
 """
 
 import os

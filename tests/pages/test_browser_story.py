@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 
 from articles.models import Article
 from tests.factories import PASSWORD, make_user
-
-from .conftest import screenshot, sign_in, sign_out
+from tests.pages.browser import decide, declare_no_conflict, screenshot, select_text, sign_in, sign_out, transition
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -23,47 +22,6 @@ BODY = (
     "## From the Research\n\n"
     "A large trial found fewer heart attacks in people taking statins [2].\n"
 )
-
-
-def select_text(page: Page, container: str, text: str) -> None:
-    """Select `text` inside `container` as a mouse would, then let the page react to the selection."""
-    page.evaluate(
-        """([selector, text]) => {
-            const root = document.querySelector(selector);
-            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-            let node, offset = 0, full = "";
-            const nodes = [];
-            while ((node = walker.nextNode())) { nodes.push([node, full.length]); full += node.data; }
-            const start = full.indexOf(text), end = start + text.length;
-            const locate = (pos) => {
-                for (const [n, at] of nodes) if (pos <= at + n.data.length) return [n, pos - at];
-            };
-            const range = document.createRange();
-            range.setStart(...locate(start)); range.setEnd(...locate(end));
-            const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
-            root.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
-            document.dispatchEvent(new Event("selectionchange"));
-        }""",
-        [container, text],
-    )
-
-
-def transition(page: Page, name: str) -> None:
-    page.locator(f'button[data-transition="{name}"]').first.click()
-    page.wait_for_load_state("networkidle")
-
-
-def decide(page: Page, verdict: str, comment: str) -> None:
-    form = page.locator("#decision-form")
-    form.get_by_label("Comment").fill(comment)
-    form.get_by_label("Password").fill(PASSWORD)
-    form.locator(f'button[data-transition="{verdict}"]').click()
-    page.wait_for_load_state("networkidle")
-
-
-def declare_no_conflict(page: Page) -> None:
-    page.locator("#conflict-form").get_by_role("button", name="Declare").click()
-    page.wait_for_load_state("networkidle")
 
 
 def test_the_whole_story(live_server, page: Page, console_errors):
