@@ -53,7 +53,6 @@ class Article(ConcurrentTransitionMixin, models.Model):
     publication_policy = models.CharField(
         max_length=20, choices=PublicationPolicy.choices, default=PublicationPolicy.AFTER_APPROVAL
     )
-    plain_language_summary = models.TextField(blank=True)
     # Set on the first submission; board members may see the article from then on.
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     # Periodic re-review: each approval starts a new round of review decisions.
@@ -161,17 +160,36 @@ class ImmutableModel(models.Model):
         raise PermissionError(f"{type(self).__name__} is a record and cannot be deleted")
 
 
+class RevisionSource(models.TextChoices):
+    """How a revision was drafted: by a person, or by a machine (a model) that a person then submits."""
+
+    HUMAN = "human", "Written by a person"
+    MACHINE = "machine", "Drafted by a machine"
+
+
+# What the content hash covers: 1 = title, body, references (revisions made before the plain-language
+# summary became part of the revision); 2 = those and the summary.
+CONTENT_HASH_VERSION = 2
+
+
 class Revision(ImmutableModel):
+    """Everything a reader is shown as reviewed, frozen: title, body, references, plain-language summary."""
+
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=500)
     body = models.TextField()
+    plain_language_summary = models.TextField(blank=True)
     # Plain text of the rendered body; annotation positions count in it, so it is
     # frozen with the revision rather than recomputed by a later renderer.
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     change_summary = models.CharField(max_length=1000, blank=True)
     content_hash = models.CharField(max_length=64)
+    hash_version = models.PositiveSmallIntegerField(default=CONTENT_HASH_VERSION)
+    source = models.CharField(max_length=10, choices=RevisionSource.choices, default=RevisionSource.HUMAN)
+    source_model = models.CharField(max_length=200, blank=True, help_text="The model that drafted it.")
+    source_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -180,6 +198,23 @@ class Revision(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.article_id} r{self.number}"
+
+    @property
+    def machine_drafted(self) -> bool:
+        return self.source == RevisionSource.MACHINE
+
+    def source_dict(self) -> dict:
+        return {"kind": self.source, "model": self.source_model, "note": self.source_note}
+
+    def compute_content_hash(self) -> str:
+        """The hash of the stored content, as `content_hash` was computed when the revision was made."""
+        return content_hash(
+            self.title,
+            self.body,
+            [r.as_dict() for r in self.references.all()],
+            self.plain_language_summary,
+            version=self.hash_version,
+        )
 
 
 class ReferenceKind(models.TextChoices):
@@ -216,10 +251,15 @@ class Reference(ImmutableModel):
         }
 
 
-def content_hash(title: str, body: str, references: list[dict]) -> str:
+def content_hash(
+    title: str, body: str, references: list[dict], summary: str = "", *, version: int = CONTENT_HASH_VERSION
+) -> str:
     """SHA-256 of a revision's content in canonical JSON; a signature is bound to it."""
+    content = {"title": title, "body": body, "references": references}
+    if version >= 2:
+        content["plain_language_summary"] = summary
     canonical = json.dumps(
-        {"title": title, "body": body, "references": references},
+        content,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -267,8 +307,6 @@ class PublishedVersion(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField()
     html = models.TextField()
-    # The plain-language summary as it stood when published: readers see reviewed words only.
-    plain_language_summary = models.TextField(blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     retracted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -144,11 +144,13 @@ class Decision(ImmutableModel):
         ]
 
     def __str__(self) -> str:
-        return self.signature_line
+        return f"{self.signed_name}, {self.signed_at:%Y-%m-%d %H:%M:%S} UTC, {self.meaning}"
 
     @property
     def signature_line(self) -> str:
-        return f"{self.signed_name}, {self.signed_at:%Y-%m-%d %H:%M:%S} UTC, {self.meaning}"
+        """The signature wherever it is shown (21 CFR 11.50, 11.70): printed name, UTC time, meaning, and
+        exactly what was signed (load the revision with the decision)."""
+        return f"{self} — revision {self.revision.number}, SHA-256 {self.revision_hash}"
 
 
 class ReviewStatus(models.TextChoices):

@@ -62,7 +62,7 @@ def valid_approvals(article: Article) -> list[Decision]:
     decisions = list(
         Decision.objects.filter(article=article, verdict=Verdict.APPROVE)
         .current_round()
-        .select_related("reviewer")
+        .select_related("reviewer", "revision")
         .order_by("signed_at", "id")
     )
     facts = reviewer_facts(article, [d.reviewer for d in decisions])
@@ -178,7 +178,9 @@ def standing_approvals(
         approvals = approvals.prefetch_related(
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.select_related("conflict_declaration").order_by("signed_at", "id"),
+                queryset=Decision.objects.select_related("conflict_declaration", "revision").order_by(
+                    "signed_at", "id"
+                ),
             )
         )
     latest: dict[int, RevisionApproval] = {}

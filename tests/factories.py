@@ -74,6 +74,13 @@ def submitted_article(author, **kwargs) -> Article:
     return workflow.submit_article(article, actor=author)
 
 
+def sign_decision(article, **kwargs):
+    """`workflow.record_decision` on the revision the member reads: the article's current one (unless given)."""
+    article = Article.objects.select_related("current_revision").get(pk=article.pk)
+    kwargs.setdefault("revision", article.current_revision.number)
+    return workflow.record_decision(article, **kwargs)
+
+
 def reviewed_article(author, editor, reviewers, state: str = ArticleState.UNDER_REVIEW, **kwargs) -> Article:
     """An article taken through the services up to `state`, with `reviewers` assigned and declared."""
     article = make_article(author, **kwargs)
@@ -96,7 +103,7 @@ def reviewed_article(author, editor, reviewers, state: str = ArticleState.UNDER_
         ArticleState.CHANGES_REQUESTED: "request_changes",
         ArticleState.REJECTED: "reject",
     }[state]
-    workflow.record_decision(article, verdict=verdict, actor=first, comment="Reviewed", password=PASSWORD)
+    sign_decision(article, verdict=verdict, actor=first, comment="Reviewed", password=PASSWORD)
     article = Article.objects.get(pk=article.pk)
     assert article.state == state, f"could not bring the article to {state}: it is {article.state}"
     return article

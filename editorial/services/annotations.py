@@ -23,7 +23,7 @@ from reviewers.models import (
 )
 
 from .common import lock_article
-from .revisions import anchor_row, carry_anchors, make_new_revision
+from .revisions import RevisionContent, anchor_row, carry_anchors, make_new_revision
 
 
 def _raise_declaration(refusal: Refusal | None) -> None:
@@ -254,10 +254,9 @@ def accept_suggestion(annotation: Annotation, *, actor) -> Annotation:
     revision = make_new_revision(
         article,
         actor=actor,
-        title=current.title,
-        body=body,
-        references=[r.as_dict() for r in current.references.all()],
+        content=RevisionContent.of(current, body=body),
         change_summary=f"Accepted suggestion #{annotation.pk}",
+        changed=["body"],
     )
     annotation.accepted_revision = revision
     annotation.save(update_fields=["accepted_revision"])

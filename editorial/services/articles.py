@@ -11,16 +11,11 @@ from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
 
 from .common import lock_article
-from .revisions import make_new_revision, make_revision
+from .revisions import RevisionContent, make_new_revision, make_revision
 
-SETTINGS_FIELDS = (
-    "topic",
-    "quorum",
-    "required_specialties",
-    "publication_policy",
-    "plain_language_summary",
-    "review_interval_days",
-)
+SETTINGS_FIELDS = ("topic", "quorum", "required_specialties", "publication_policy", "review_interval_days")
+# The reviewed content: a change to any of them is a new revision.
+CONTENT_FIELDS = ("title", "body", "references", "plain_language_summary")
 # Fields only an editor may change after creation: they decide how strict the review is.
 EDITOR_ONLY_FIELDS = ("quorum", "required_specialties", "publication_policy", "review_interval_days")
 
@@ -46,6 +41,7 @@ def create_article(
     required_specialties: list[str] | None = None,
     publication_policy: str = "after_approval",
     plain_language_summary: str = "",
+    source: dict | None = None,
 ) -> Article:
     """Create an article in `draft` with revision 1."""
     permissions.require_can_create_article(actor)
@@ -60,15 +56,13 @@ def create_article(
                     quorum=quorum,
                     required_specialties=list(required_specialties or []),
                     publication_policy=publication_policy,
-                    plain_language_summary=plain_language_summary,
                 )
             break
         except IntegrityError:  # two articles with the same title raced for a slug
             if attempt == 9:
                 raise
-    revision = make_revision(
-        article, number=1, author=actor, title=title, body=body, references=references, change_summary="First draft"
-    )
+    content = RevisionContent(title, body, references, plain_language_summary, source)
+    revision = make_revision(article, number=1, author=actor, content=content, change_summary="First draft")
     article.current_revision = revision
     article.save(update_fields=["current_revision"])
     record_event(
@@ -82,6 +76,7 @@ def create_article(
             "title": title,
             "revision": 1,
             "content_hash": revision.content_hash,
+            "source": revision.source_dict(),
             **{f: getattr(article, f) for f in SETTINGS_FIELDS},
         },
     )
@@ -96,11 +91,18 @@ def edit_article(
     title: str | None = None,
     body: str | None = None,
     references: list[dict] | None = None,
+    plain_language_summary: str | None = None,
+    source: dict | None = None,
     change_summary: str = "",
     base_revision: int | None = None,
     **settings_changes,
 ) -> Article:
-    """Make a new revision from the changed fields, and/or change the article's review settings."""
+    """Make a new revision from the changed content, and/or change the article's review settings.
+
+    The title, body, references and plain-language summary are what readers are shown as reviewed: a
+    change to any of them is a new revision, made only while the content may change (draft, or after
+    changes were requested), so that the board reviews and signs it.
+    """
     article = lock_article(article)
     permissions.require_can_edit(article, actor)
     unknown = set(settings_changes) - set(SETTINGS_FIELDS)
@@ -110,13 +112,11 @@ def edit_article(
         editor_only = [f for f in EDITOR_ONLY_FIELDS if f in settings_changes]
         if editor_only:
             raise Forbidden(f"Only an editor can change {', '.join(editor_only)}.")
-    content_changed = title is not None or body is not None or references is not None
-    if not content_changed and not settings_changes:
+    changes = {"title": title, "body": body, "references": references, "plain_language_summary": plain_language_summary}
+    changed = [name for name in CONTENT_FIELDS if changes[name] is not None]
+    if not changed and not settings_changes:
         raise InvalidInput("Nothing to change.")
-    # The plain-language summary is shown to readers as reviewed text: it changes only while the
-    # content may, so the next review sees it.
-    reviewed_text_changed = content_changed or "plain_language_summary" in settings_changes
-    if reviewed_text_changed and article.state not in EDITABLE_STATES:
+    if changed and article.state not in EDITABLE_STATES:
         raise StateConflict(
             f"An article that is {article.get_state_display().lower()} cannot be edited; "
             "edit it in draft or after changes were requested.",
@@ -141,14 +141,9 @@ def edit_article(
             before=before,
             after={f: getattr(article, f) for f in settings_changes},
         )
-    if content_changed:
-        make_new_revision(
-            article,
-            actor=actor,
-            title=title if title is not None else current.title,
-            body=body if body is not None else current.body,
-            references=references if references is not None else [r.as_dict() for r in current.references.all()],
-            change_summary=change_summary,
-            changed=[n for n, v in (("title", title), ("body", body), ("references", references)) if v is not None],
+    if changed:
+        content = RevisionContent.of(
+            current, title=title, body=body, references=references, summary=plain_language_summary, source=source
         )
+        make_new_revision(article, actor=actor, content=content, change_summary=change_summary, changed=changed)
     return article

@@ -191,7 +191,6 @@ def run_publication(request_id: int) -> PublishedVersion | None:
         published_by=request.requested_by,
         published_at=now,
         html=render_body(request.revision.body).html,
-        plain_language_summary=article.plain_language_summary,
     )
     previous = article.live_version_id
     article.live_version = version

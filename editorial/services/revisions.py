@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils import timezone
 
-from articles.models import Article, Reference, Revision, content_hash
+from articles.models import Article, Reference, Revision, RevisionSource, content_hash
 from articles.rendering import render_body
 from editorial.audit import record_event
 from reviewers.anchoring import Anchor, Reanchorer
 from reviewers.models import AnchorMethod, Annotation, AnnotationAnchor, AnnotationStatus
 
 
-def make_revision(
-    article: Article, *, number: int, author, title: str, body: str, references: list[dict], change_summary: str
-) -> Revision:
-    refs = [
+@dataclass(frozen=True)
+class RevisionContent:
+    """Everything a revision freezes: what readers are shown as reviewed, and how it was drafted."""
+
+    title: str
+    body: str
+    references: list[dict]
+    summary: str = ""
+    source: dict | None = None  # {"kind": "human" | "machine", "model", "note"}; None: written by a person
+
+    @classmethod
+    def of(cls, revision: Revision, **changes) -> RevisionContent:
+        """The revision's content with `changes` applied (a field given as None keeps its value)."""
+        current = {
+            "title": revision.title,
+            "body": revision.body,
+            "references": [r.as_dict() for r in revision.references.all()],
+            "summary": revision.plain_language_summary,
+            "source": None,  # an edit is a person's unless the client says a machine drafted it
+        }
+        current.update({name: value for name, value in changes.items() if value is not None})
+        return cls(**current)
+
+
+def _numbered(references: list[dict]) -> list[dict]:
+    """References as stored: numbered in order (their position is the [n] of the marker), blanks as ""."""
+    return [
         {
             "number": i,
             "kind": r["kind"],
@@ -26,29 +51,32 @@ def make_revision(
         }
         for i, r in enumerate(references, start=1)
     ]
+
+
+def make_revision(article: Article, *, number: int, author, content: RevisionContent, change_summary: str) -> Revision:
+    """Write revision `number` of the article with its references (the caller makes it current)."""
+    refs = _numbered(content.references)
+    source = content.source or {}
     revision = Revision.objects.create(
         article=article,
         number=number,
-        title=title,
-        body=body,
-        text=render_body(body).text,
+        title=content.title,
+        body=content.body,
+        plain_language_summary=content.summary,
+        text=render_body(content.body).text,
         author=author,
         change_summary=change_summary,
-        content_hash=content_hash(title, body, refs),
+        content_hash=content_hash(content.title, content.body, refs, content.summary),
+        source=source.get("kind") or RevisionSource.HUMAN,
+        source_model=source.get("model") or "",
+        source_note=source.get("note") or "",
     )
     Reference.objects.bulk_create([Reference(revision=revision, **r) for r in refs])
     return revision
 
 
 def make_new_revision(
-    article: Article,
-    *,
-    actor,
-    title: str,
-    body: str,
-    references: list[dict],
-    change_summary: str,
-    changed: list[str] | None = None,
+    article: Article, *, actor, content: RevisionContent, change_summary: str, changed: list[str]
 ) -> Revision:
     """Make the next revision current, audit it, and carry the open annotations onto it.
 
@@ -56,13 +84,7 @@ def make_new_revision(
     """
     current = article.current_revision
     revision = make_revision(
-        article,
-        number=current.number + 1,
-        author=actor,
-        title=title,
-        body=body,
-        references=references,
-        change_summary=change_summary,
+        article, number=current.number + 1, author=actor, content=content, change_summary=change_summary
     )
     article.current_revision = revision
     article.updated_at = timezone.now()
@@ -76,8 +98,9 @@ def make_new_revision(
         after={
             "revision": revision.number,
             "content_hash": revision.content_hash,
-            "changed": changed if changed is not None else ["body"],
+            "changed": changed,
             "change_summary": change_summary,
+            "source": revision.source_dict(),
         },
     )
     carry_open_annotations(article, current, revision, actor=actor)

@@ -22,6 +22,7 @@ from .publishing import retract_unapproved_live_version, review_interval
 
 VERDICT_FOR = {"approve": Verdict.APPROVE, "request_changes": Verdict.REQUEST_CHANGES, "reject": Verdict.REJECT}
 TRANSITION_FOR = {verdict: name for name, verdict in VERDICT_FOR.items()}
+MISSING_FOR_SIGNATURE = {"password": "your password", "revision": "the number of the revision you read"}
 
 
 def _state_sentence(article: Article, name: str) -> str:
@@ -74,12 +75,22 @@ def available_transitions(article: Article, actor) -> list[dict]:
     return available
 
 
-def take_transition(article: Article, name: str, *, actor, comment: str = "", password: str | None = None) -> Article:
-    """Dispatch a transition by name, as the API and admin take them."""
+def take_transition(
+    article: Article,
+    name: str,
+    *,
+    actor,
+    comment: str = "",
+    password: str | None = None,
+    revision: int | None = None,
+) -> Article:
+    """Dispatch a transition by name, as the API, the pages and the admin take them."""
     if name not in TRANSITION_NAMES:
         raise NotFound(f"There is no transition called {name!r}.", "unknown_transition")
     if name in DECISION_TRANSITIONS:
-        return record_decision(article, verdict=VERDICT_FOR[name], actor=actor, comment=comment, password=password)
+        return record_decision(
+            article, verdict=VERDICT_FOR[name], actor=actor, comment=comment, password=password, revision=revision
+        )
     return {
         "submit": submit_article,
         "start_review": start_review,
@@ -197,9 +208,16 @@ def open_due_rereviews(today=None) -> int:
 
 
 def record_decision(
-    article: Article, *, verdict: str, actor, comment: str = "", password: str | None = None
+    article: Article,
+    *,
+    verdict: str,
+    actor,
+    comment: str = "",
+    password: str | None = None,
+    revision: int | None = None,
 ) -> Article:
-    """A board member's signed decision on the current revision; it may move the article.
+    """A board member's signed decision on the revision they read (`revision`, its number); it may move the
+    article. The revision must be the current one: a member whose page is out of date signs nothing.
 
     A wrong password is refused, and only the failed attempt is recorded (in the audit trail).
     """
@@ -208,9 +226,16 @@ def record_decision(
     with transaction.atomic():
         article = lock_article(article)
         declaration_refusal, facts = permissions.require_may_decide(article, actor)
-        if not password:
+        missing = {
+            field: ["This field is required."]
+            for field, value in (("password", password), ("revision", revision))
+            if not value
+        }
+        if missing:
+            needed = " and ".join(MISSING_FOR_SIGNATURE[field] for field in missing)
+            verb = "are" if len(missing) > 1 else "is"
             raise InvalidInput(
-                "Your password is required to sign this decision.", errors={"password": ["This field is required."]}
+                f"{needed[0].upper()}{needed[1:]} {verb} required to sign this decision.", errors=missing
             )
         if verdict == Verdict.REJECT:
             comment = require_reason(comment, "reject an article")
@@ -220,10 +245,18 @@ def record_decision(
                 actor=actor,
                 obj=article,
                 article_id=article.pk,
-                after={"verdict": verdict, "revision": article.current_revision.number},
+                after={"verdict": verdict, "revision": revision},
             )
             failure = Forbidden("The password did not match; nothing was signed.", "signature_failed")
         else:
+            current = article.current_revision
+            if revision != current.number:
+                raise StateConflict(
+                    f"You read revision {revision}, but revision {current.number} is current: read it before you "
+                    "sign. Nothing was signed.",
+                    "stale_revision",
+                    current_revision=current.number,
+                )
             _check_decision_state(article, name, actor, declaration_refusal)
             return _record_signed_decision(article, name, verdict, actor, comment, facts)
     raise failure

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -150,7 +151,7 @@ def article_timeline(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     events = list(audit_events(article_id=article.pk))
     _with_texts(events)
-    decisions = {str(d.pk): d for d in Decision.objects.filter(article=article)}
+    decisions = {str(d.pk): d for d in Decision.objects.filter(article=article).select_related("revision")}
     for event in events:
         event.decision = decisions.get(event.object_id) if event.object_type == DECISION_OBJECT else None
     revisions = list(Revision.objects.filter(article=article).order_by("number"))
@@ -176,7 +177,7 @@ def article_timeline(request, article_id: int):
     approvals = list(
         RevisionApproval.objects.filter(article=article)
         .select_related("revision")
-        .prefetch_related("decisions")
+        .prefetch_related(Prefetch("decisions", queryset=Decision.objects.select_related("revision")))
         .order_by("approved_at", "id")
     )
     for approval in approvals:

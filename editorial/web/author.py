@@ -36,6 +36,7 @@ class ArticleForm(LimitedForm):
 
     title = forms.CharField(max_length=500)
     body = forms.CharField(strip=False, widget=forms.Textarea)
+    plain_language_summary = forms.CharField(required=False, widget=forms.Textarea)
     change_summary = forms.CharField(max_length=1000, required=False)
     base_revision = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
@@ -44,6 +45,9 @@ class ArticleForm(LimitedForm):
         if not body.strip():
             raise forms.ValidationError("This field is required.")
         return body
+
+    def clean_plain_language_summary(self) -> str:
+        return lf(self.cleaned_data["plain_language_summary"])
 
 
 class ReferenceForm(LimitedForm):
@@ -191,6 +195,7 @@ def _handle_post(request, *, article=None):
             title=data["title"],
             body=data["body"],
             references=references,
+            plain_language_summary=data["plain_language_summary"],
             success="Your draft was saved as revision 1.",
         )
         if article is None:
@@ -202,6 +207,9 @@ def _handle_post(request, *, article=None):
         "title": data["title"] if data["title"] != current.title else None,
         "body": data["body"] if data["body"] != current.body else None,
         "references": references if references != existing else None,
+        "plain_language_summary": data["plain_language_summary"]
+        if data["plain_language_summary"] != current.plain_language_summary
+        else None,
     }
     saved = attempt(
         request,
@@ -234,7 +242,14 @@ def article_edit(request, article_id: int):
     if request.method == "POST":
         return _handle_post(request, article=article)
     current = article.current_revision
-    form = ArticleForm(initial={"title": current.title, "body": current.body, "base_revision": current.number})
+    form = ArticleForm(
+        initial={
+            "title": current.title,
+            "body": current.body,
+            "plain_language_summary": current.plain_language_summary,
+            "base_revision": current.number,
+        }
+    )
     initial = [{k: v for k, v in r.as_dict().items() if k != "number"} for r in current.references.all()]
     if article.state not in EDITABLE_STATES:
         messages.info(

@@ -102,6 +102,7 @@ class AnnotationForm(LimitedForm):
 
 class TransitionForm(LimitedForm):
     comment = forms.CharField(required=False)
+    revision = forms.IntegerField(min_value=1, required=False)  # the revision a board member read and signs
     password = forms.CharField(max_length=4096, required=False, strip=False)
 
 
@@ -387,6 +388,7 @@ def transition(request, article_id: int, name: str):
         actor=request.user,
         comment=data["comment"],
         password=data["password"] or None,
+        revision=data["revision"],
         success=TRANSITION_DONE[name],
     )
     if result is None and name in DECISION_TRANSITIONS:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from articles.models import Article
 from editorial.models import AuditEvent
 from reviewers.models import Decision
 from tests.annotations.helpers import BODY, ann_url, created, listed, snapshot, url
@@ -15,7 +16,8 @@ TRIAL = "A trial found fewer events"
 
 
 def approve(api, article):
-    return api.post(url(article, "transitions/approve/"), {"password": PASSWORD}, format="json")
+    revision = Article.objects.get(pk=article.pk).current_revision.number
+    return api.post(url(article, "transitions/approve/"), {"password": PASSWORD, "revision": revision}, format="json")
 
 
 def transition_names(api, article) -> list[str]:

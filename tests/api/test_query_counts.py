@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from editorial.audit import record_event
 from editorial.services import articles as article_services
-from editorial.services import workflow
-from tests.factories import PASSWORD, make_article, make_user, reviewed_article
+from tests.factories import PASSWORD, make_article, make_user, reviewed_article, sign_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +60,7 @@ def _approved_by(n: int, author, editor, offset: int):
     members = board_members(n, offset)
     article = reviewed_article(author, editor, members, quorum=10)
     for member in members:
-        workflow.record_decision(article, verdict="approve", actor=member, password=PASSWORD, comment="Fine")
+        sign_decision(article, verdict="approve", actor=member, password=PASSWORD, comment="Fine")
     return article
 
 

@@ -31,7 +31,7 @@ def test_article_goes_from_draft_to_approved(api, author, editor, board, board2)
         {"name": "approve", "target": "approved"},
         {"name": "reject", "target": "rejected"},
     ]
-    approved = api.post(url + "transitions/approve/", {"password": PASSWORD}, format="json")
+    approved = api.post(url + "transitions/approve/", {"password": PASSWORD, "revision": 1}, format="json")
     assert approved.status_code == 200, approved.json()
     assert approved.json()["state"] == "approved"
     assert approved.json()["approvals"] == 1

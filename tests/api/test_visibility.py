@@ -4,7 +4,7 @@ import pytest
 
 from articles.models import ArticleState
 from editorial.services import workflow
-from tests.factories import PASSWORD, make_article, make_user, reviewed_article
+from tests.factories import PASSWORD, make_article, make_user, reviewed_article, sign_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -181,8 +181,8 @@ def test_list_filters_combine(api, author, editor, board):
 
 def test_list_after_decision_has_no_duplicates(api, author, editor, board, board2):
     article = reviewed_article(author, editor, [board, board2], quorum=2)
-    workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD)
-    workflow.record_decision(article, verdict="approve", actor=board2, password=PASSWORD)
+    sign_decision(article, verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(article, verdict="approve", actor=board2, password=PASSWORD)
     for user in (board, editor):
         response = api.as_user(user).get(ARTICLES + "?assigned_to=me" if user == board else ARTICLES)
         assert ids(response) == [article.pk]

@@ -9,7 +9,7 @@ from editorial.exceptions import Forbidden
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
 from editorial.services import workflow
-from tests.factories import BODY, PASSWORD, make_article
+from tests.factories import BODY, PASSWORD, make_article, sign_decision
 
 EDITED_BODY = BODY.replace("fewer events", "fewer cardiovascular events")
 
@@ -29,16 +29,16 @@ def full_review(author, editor, board, board2, *, title: str = "Do statins preve
         assignment_services.declare_conflict(article, actor=member, has_conflict=False)
     workflow.start_review(article, actor=editor)
     try:
-        workflow.record_decision(article, verdict="approve", actor=board, password="wrong password")
+        sign_decision(article, verdict="approve", actor=board, password="wrong password")
     except Forbidden:
         pass
-    workflow.record_decision(article, verdict="request_changes", actor=board, comment="Cite the 2019 update",
+    sign_decision(article, verdict="request_changes", actor=board, comment="Cite the 2019 update",
                              password=PASSWORD)  # fmt: skip
     article_services.edit_article(article, actor=author, body=BODY, change_summary="Back to the first wording")
     workflow.revise_article(article, actor=author, comment="Addressed the review")
     workflow.submit_article(article, actor=author)
     workflow.start_review(article, actor=editor)
-    workflow.record_decision(article, verdict="approve", actor=board2, comment="Accurate", password=PASSWORD)
+    sign_decision(article, verdict="approve", actor=board2, comment="Accurate", password=PASSWORD)
     return Article.objects.get(pk=article.pk)
 
 

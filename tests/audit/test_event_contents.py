@@ -8,7 +8,7 @@ from django.utils import timezone
 from editorial.audit import verify_chain
 from editorial.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from tests.audit.builders import full_review, withdrawn_draft
-from tests.factories import BODY, PASSWORD, REFERENCES
+from tests.factories import BODY, PASSWORD, REFERENCES, sign_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -100,13 +100,12 @@ def test_client_supplied_times_are_ignored(api, author, editor, board):
 
 def test_a_wrong_signature_is_audited_but_nothing_else_is(author, editor, board):
     from editorial.exceptions import Forbidden
-    from editorial.services import workflow
     from tests.factories import reviewed_article
 
     article = reviewed_article(author, editor, [board])
     before = AuditEvent.objects.count()
     with pytest.raises(Forbidden):
-        workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD + "x")
+        sign_decision(article, verdict="approve", actor=board, password=PASSWORD + "x")
     new = list(AuditEvent.objects.filter(seq__gt=before))
     assert [e.action for e in new] == ["decision.signature_failed"]
     assert new[0].actor == board

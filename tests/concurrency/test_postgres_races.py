@@ -14,10 +14,9 @@ from editorial.exceptions import EditorialError
 from editorial.models import AuditEvent
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
-from editorial.services import workflow
 from reviewers.models import Decision
 from tests.concurrency.threads import run_in_threads
-from tests.factories import PASSWORD, make_article, make_user, reviewed_article, submitted_article
+from tests.factories import PASSWORD, make_article, make_user, reviewed_article, sign_decision, submitted_article
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +47,7 @@ def assert_chain_gapless_and_unforked():
 def decide(article_id: int, username: str, verdict: str):
     member = get_user_model().objects.get(username=username)
     article = Article.objects.get(pk=article_id)
-    return workflow.record_decision(article, verdict=verdict, actor=member, comment="Reviewed", password=PASSWORD)
+    return sign_decision(article, verdict=verdict, actor=member, comment="Reviewed", password=PASSWORD)
 
 
 def test_eight_members_approve_at_once_and_exactly_one_approval_moves_the_article():

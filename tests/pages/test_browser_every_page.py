@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from editorial.services import publishing, workflow
-from tests.factories import PASSWORD, reviewed_article
+from editorial.services import publishing
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 from tests.pages.browser import HOSTILE, screenshot, sign_in, sign_out, team
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -72,7 +72,7 @@ def test_hostile_content_stays_inert_on_every_page(live_server, page: Page, cons
     annotations.add_annotation(
         article, actor=board, revision_number=1, kind="comment", body=HOSTILE, selectors={"exact": "Statins lower LDL"}
     )
-    workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD, comment=HOSTILE)
+    sign_decision(article, verdict="approve", actor=board, password=PASSWORD, comment=HOSTILE)
     publishing.request_publication(article, actor=editor)
     url = live_server.url
     visits = {

@@ -29,5 +29,10 @@ def fresh(article) -> Article:
     return Article.objects.get(pk=article.pk)
 
 
+DECISIONS = ("approve", "request_changes", "reject")
+
+
 def transition(api, article, name: str, **data):
+    if name in DECISIONS:
+        data.setdefault("revision", fresh(article).current_revision.number)  # the revision the member read
     return api.post(url(article, f"transitions/{name}/"), data, format="json")

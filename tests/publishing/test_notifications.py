@@ -8,7 +8,7 @@ from django.core import mail
 from editorial.models import Notification, NotificationPreference, OutboxMessage
 from editorial.notifications import deliver, send_digests, send_notification_email
 from editorial.services import workflow
-from tests.factories import PASSWORD, make_article, make_user, reviewed_article
+from tests.factories import PASSWORD, make_article, make_user, reviewed_article, sign_decision
 
 from .helpers import transition, url, with_email
 
@@ -198,6 +198,6 @@ def test_a_decision_by_the_board_reaches_author_and_editor_but_not_the_signer(au
                                                                               run_async):  # fmt: skip
     article = reviewed_article(author, editor, [board, board2], state="under_review", quorum=2)
     with run_async():
-        workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD)
+        sign_decision(article, verdict="approve", actor=board, password=PASSWORD)
     recipients = set(Notification.objects.filter(kind="decision").values_list("recipient__username", flat=True))
     assert recipients == {"author", "editor"}

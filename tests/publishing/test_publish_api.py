@@ -12,7 +12,7 @@ from articles.models import PublishedVersion, PublishRequest
 from editorial.models import AuditEvent, OutboxMessage
 from editorial.services import articles as article_services
 from editorial.services import workflow
-from tests.factories import PASSWORD, reviewed_article
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 
 from .helpers import fresh, publish, transition, url, versions
 
@@ -174,7 +174,7 @@ def test_publishing_an_earlier_approved_revision_by_number(api, author, editor, 
     article_services.edit_article(fresh(article), actor=author, body="Statins [1] and trials [2], revised.")
     workflow.submit_article(fresh(article), actor=author)
     workflow.start_review(fresh(article), actor=editor)
-    workflow.record_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
     with run_async():
         assert publish(api, article).status_code == 202
         assert publish(api, article, revision=3).status_code == 400  # no such revision

@@ -10,7 +10,7 @@ from django.utils import timezone
 from editorial.models import Notification
 from editorial.notifications import remind_overdue_assignments
 from editorial.services import assignments, workflow
-from tests.factories import PASSWORD, make_article
+from tests.factories import PASSWORD, make_article, sign_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_one_reminder_per_overdue_assignment_per_day(due_today, board, board2, r
 
 def test_no_reminder_once_the_reviewer_decided_on_the_current_revision(due_today, board, board2, run_async):
     article, today = due_today
-    workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD)  # 1 of 2: still under review
+    sign_decision(article, verdict="approve", actor=board, password=PASSWORD)  # 1 of 2: still under review
     with run_async():
         assert remind_overdue_assignments(today=today + datetime.timedelta(days=2)) == 1
     assert _overdue(board) == []
@@ -63,7 +63,7 @@ def test_no_reminder_once_the_reviewer_decided_on_the_current_revision(due_today
 
 def test_no_reminder_after_the_review_is_over(due_today, board, board2, run_async):
     article, today = due_today
-    workflow.record_decision(article, verdict="reject", actor=board, password=PASSWORD, comment="Unsafe")
+    sign_decision(article, verdict="reject", actor=board, password=PASSWORD, comment="Unsafe")
     with run_async():
         assert remind_overdue_assignments(today=today + datetime.timedelta(days=2)) == 0
     assert not Notification.objects.filter(kind="overdue").exists()

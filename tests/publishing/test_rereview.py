@@ -10,7 +10,7 @@ from articles.models import Article
 from editorial.models import AuditEvent, Notification
 from editorial.services import workflow
 from reviewers.models import RevisionApproval
-from tests.factories import PASSWORD, make_user, reviewed_article
+from tests.factories import PASSWORD, make_user, reviewed_article, sign_decision
 
 from .helpers import fresh, transition, url
 
@@ -35,7 +35,7 @@ def test_the_interval_an_editor_sets_is_used(api, author, editor, board):
     assert response.json()["review_interval_days"] == 30
     # Only an editor decides how strict the review is.
     assert api.as_user(author).patch(url(article), {"review_interval_days": 3650}, format="json").status_code == 403
-    workflow.record_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
     article = fresh(article)
     assert article.next_review_due == _approved_on(article) + datetime.timedelta(days=30)
     body = api.as_user(editor).get(url(article)).json()

@@ -12,7 +12,7 @@ from articles.models import PublishedVersion
 from editorial.models import AuditEvent, Notification
 from editorial.services import articles as article_services
 from editorial.services import workflow
-from tests.factories import PASSWORD, reviewed_article
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 
 from .helpers import fresh, publish, transition, url, versions
 
@@ -61,7 +61,7 @@ def test_retracting_v2_does_not_bring_v1_back(api, author, editor, board, live, 
     article_services.edit_article(fresh(live), actor=author, body="Statins [1]; trials [2]; v2.")
     workflow.submit_article(fresh(live), actor=author)
     workflow.start_review(fresh(live), actor=editor)
-    workflow.record_decision(fresh(live), verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(fresh(live), verdict="approve", actor=board, password=PASSWORD)
     with run_async():
         assert publish(api.as_user(editor), live).status_code == 202
     assert fresh(live).live_version.number == 2
@@ -148,7 +148,7 @@ def test_rejection_leaves_an_approved_live_version_alone(api, author, editor, bo
     article_services.edit_article(fresh(article), actor=author, body="Statins [1]; trials [2]; dubious change.")
     workflow.submit_article(fresh(article), actor=author)
     workflow.start_review(fresh(article), actor=editor)
-    workflow.record_decision(fresh(article), verdict="reject", actor=board, password=PASSWORD, comment="No")
+    sign_decision(fresh(article), verdict="reject", actor=board, password=PASSWORD, comment="No")
     article = fresh(article)
     assert article.state == "rejected"
     assert article.live_version.number == 1 and article.live_version.retracted_at is None

@@ -10,8 +10,8 @@ from django.utils import timezone
 from articles.models import PublishedVersion, PublishRequest
 from editorial.models import AuditEvent, Notification, OutboxMessage
 from editorial.outbox import relay_pending
-from editorial.services import publishing, workflow
-from tests.factories import PASSWORD, reviewed_article
+from editorial.services import publishing
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 
 from .helpers import fresh, publish, url, versions
 
@@ -124,7 +124,7 @@ def test_a_scheduled_request_whose_article_was_rejected_meanwhile_is_refused_whe
     article = reviewed_article(author, editor, [board], state="under_review", publication_policy="immediate")
     at = timezone.now() + datetime.timedelta(hours=1)
     rid = _schedule(api, editor, article, at)
-    workflow.record_decision(fresh(article), verdict="reject", actor=board, password=PASSWORD, comment="Unsafe")
+    sign_decision(fresh(article), verdict="reject", actor=board, password=PASSWORD, comment="Unsafe")
     with run_async():
         assert publishing.queue_due_publications(now=at + datetime.timedelta(minutes=1)) == 1
     request = PublishRequest.objects.get(pk=rid)

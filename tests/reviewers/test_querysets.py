@@ -11,7 +11,7 @@ from articles.models import Article
 from editorial.services import annotations as annotation_services
 from editorial.services import workflow
 from reviewers.models import Annotation, AnnotationAnchor, Assignment, Decision
-from tests.factories import PASSWORD, reviewed_article
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,9 @@ def test_active_leaves_out_declined_assignments(author, editor, board, board2):
 def test_pending_is_active_in_review_and_not_yet_decided_this_round(author, editor, board, board2):
     article = reviewed_article(author, editor, [board, board2], state="under_review", quorum=2)
     assert set(Assignment.objects.pending().values_list("reviewer", flat=True)) == {board.pk, board2.pk}
-    workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(article, verdict="approve", actor=board, password=PASSWORD)
     assert list(Assignment.objects.pending().values_list("reviewer", flat=True)) == [board2.pk]
-    workflow.record_decision(Article.objects.get(pk=article.pk), verdict="approve", actor=board2, password=PASSWORD)
+    sign_decision(Article.objects.get(pk=article.pk), verdict="approve", actor=board2, password=PASSWORD)
     assert not Assignment.objects.pending().exists()  # approved: nobody owes a decision
 
 

@@ -9,7 +9,7 @@ from articles.models import Article
 from editorial.services import workflow
 from reviewers.models import RevisionApproval
 from reviewers.selectors import review_statuses, standing_approvals
-from tests.factories import PASSWORD, reviewed_article
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_an_approval_stands_until_a_later_round_refuses_it(author, editor, board
     before_refusal = timezone.now()
     workflow.open_rereview(article, actor=editor)
     assert revision_id in standing_approvals([revision_id])  # a re-review under way does not withdraw it
-    workflow.record_decision(
+    sign_decision(
         Article.objects.get(pk=article.pk), verdict="request_changes", actor=board, password=PASSWORD, comment="Old"
     )
     assert standing_approvals([revision_id]) == {}
@@ -34,7 +34,7 @@ def test_an_approval_stands_until_a_later_round_refuses_it(author, editor, board
 def test_a_later_round_that_approves_again_stands(author, editor, board):
     article = reviewed_article(author, editor, [board], state="approved")
     workflow.open_rereview(article, actor=editor)
-    workflow.record_decision(Article.objects.get(pk=article.pk), verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(Article.objects.get(pk=article.pk), verdict="approve", actor=board, password=PASSWORD)
     found = standing_approvals([article.current_revision_id])
     assert found[article.current_revision_id].round == 2
 

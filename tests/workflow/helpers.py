@@ -37,10 +37,12 @@ ROLE_TRANSITIONS = {
 }
 
 
-def transition_body(name: str) -> dict:
+def transition_body(name: str, revision: int = 1) -> dict:
+    """A valid body for taking `name`: a decision signs `revision` (the articles in these tests are on 1)."""
     body: dict = {}
     if name in DECISIONS:
         body["password"] = PASSWORD
+        body["revision"] = revision
     if name in ("reject", "withdraw"):
         body["comment"] = "A reason for the record"
     return body

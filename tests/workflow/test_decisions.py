@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def decide(api, user, article, name="approve", **body):
-    body = {"password": PASSWORD, **({"comment": "Not supported by evidence"} if name == "reject" else {}), **body}
+    revision = Article.objects.get(pk=article.pk).current_revision.number
+    reason = {"comment": "Not supported by evidence"} if name == "reject" else {}
+    body = {"password": PASSWORD, "revision": revision, **reason, **body}
     return api.as_user(user).post(article_url(article) + f"transitions/{name}/", body, format="json")
 
 
@@ -250,7 +252,7 @@ def test_missing_password_is_400_and_records_nothing(api, author, editor, board)
     article = under_review(author, editor, [board])
     api.as_user(board)
     for name in DECISIONS:
-        for body in ({"comment": "Fine"}, {"comment": "Fine", "password": ""}):
+        for body in ({"comment": "Fine", "revision": 1}, {"comment": "Fine", "password": "", "revision": 1}):
             before = snapshot(article)
             response = api.post(article_url(article) + f"transitions/{name}/", body, format="json")
             assert "password" in assert_error(response, 400, "invalid").get("errors", {}), (name, body)
@@ -261,9 +263,9 @@ def test_reject_without_a_comment_is_400_and_records_nothing(api, author, editor
     article = under_review(author, editor, [board])
     api.as_user(board)
     for body in (
-        {"password": PASSWORD},
-        {"password": PASSWORD, "comment": ""},
-        {"password": PASSWORD, "comment": "  "},
+        {"password": PASSWORD, "revision": 1},
+        {"password": PASSWORD, "revision": 1, "comment": ""},
+        {"password": PASSWORD, "revision": 1, "comment": "  "},
     ):
         before = snapshot(article)
         response = api.post(article_url(article) + "transitions/reject/", body, format="json")

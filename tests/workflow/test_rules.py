@@ -197,7 +197,7 @@ def test_reject_without_comment_in_a_wrong_state_is_400(api, build, board):
     article = build("submitted")
     before = snapshot(article)
     response = api.as_user(board).post(
-        article_url(article) + "transitions/reject/", {"password": PASSWORD}, format="json"
+        article_url(article) + "transitions/reject/", {"password": PASSWORD, "revision": 1}, format="json"
     )
     assert_error(response, 400)
     assert snapshot(article) == before
@@ -247,7 +247,9 @@ def test_assigned_member_without_declaration_is_offered_nothing(api, build, edit
 
 def test_member_who_already_decided_is_offered_nothing(api, build, board):
     article = build("under_review", quorum=2)
-    api.as_user(board).post(article_url(article) + "transitions/approve/", {"password": PASSWORD}, format="json")
+    api.as_user(board).post(
+        article_url(article) + "transitions/approve/", {"password": PASSWORD, "revision": 1}, format="json"
+    )
     assert api.get(article_url(article) + "transitions/").json() == []
 
 

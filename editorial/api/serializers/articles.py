@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from articles.models import Article, PublicationPolicy, ReferenceKind, Revision
+from articles.models import Article, PublicationPolicy, ReferenceKind, Revision, RevisionSource
 from articles.rendering import render_body
 
 from .fields import LimitedSerializer
@@ -26,6 +26,25 @@ class ReferenceInput(LimitedSerializer):
     )
 
 
+class SourceInput(LimitedSerializer):
+    """How a revision was drafted; machine drafts name the model."""
+
+    kind = serializers.ChoiceField(choices=RevisionSource.choices)
+    model = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, data: dict) -> dict:
+        if data["kind"] == RevisionSource.MACHINE and not data.get("model", "").strip():
+            raise serializers.ValidationError({"model": ["Name the model that drafted it."]})
+        return data
+
+
+class SourceOutput(serializers.Serializer):
+    kind = serializers.CharField(source="source")
+    model = serializers.CharField(source="source_model")
+    note = serializers.CharField(source="source_note")
+
+
 class ArticleCreateInput(LimitedSerializer):
     long_text_fields = ("body",)
 
@@ -37,6 +56,7 @@ class ArticleCreateInput(LimitedSerializer):
     required_specialties = specialty_list()
     publication_policy = serializers.ChoiceField(choices=PublicationPolicy.choices, required=False)
     plain_language_summary = serializers.CharField(required=False, allow_blank=True)
+    source = SourceInput(required=False)
 
 
 class ArticleEditInput(LimitedSerializer):
@@ -54,6 +74,7 @@ class ArticleEditInput(LimitedSerializer):
     required_specialties = specialty_list()
     publication_policy = serializers.ChoiceField(choices=PublicationPolicy.choices, required=False)
     plain_language_summary = serializers.CharField(required=False, allow_blank=True)
+    source = SourceInput(required=False, help_text="How the new revision was drafted (default: by a person).")
     review_interval_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
 
 
@@ -87,6 +108,7 @@ class ArticleListOutput(serializers.ModelSerializer):
 
 
 class ArticleOutput(ArticleListOutput):
+    plain_language_summary = serializers.CharField(source="current_revision.plain_language_summary", read_only=True)
     approvals = serializers.SerializerMethodField()
     missing_specialties = serializers.SerializerMethodField()
 
@@ -115,10 +137,11 @@ class ArticleOutput(ArticleListOutput):
 
 class RevisionSummaryOutput(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username")
+    source = SourceOutput(source="*")
 
     class Meta:
         model = Revision
-        fields = ["number", "author", "created_at", "change_summary", "content_hash"]
+        fields = ["number", "author", "created_at", "change_summary", "content_hash", "source"]
 
 
 class ReferenceOutput(serializers.Serializer):
@@ -136,7 +159,15 @@ class RevisionOutput(RevisionSummaryOutput):
     html = serializers.SerializerMethodField()
 
     class Meta(RevisionSummaryOutput.Meta):
-        fields = [*RevisionSummaryOutput.Meta.fields, "title", "body", "text", "html", "references"]
+        fields = [
+            *RevisionSummaryOutput.Meta.fields,
+            "title",
+            "body",
+            "plain_language_summary",
+            "text",
+            "html",
+            "references",
+        ]
 
     def get_html(self, revision) -> str:
         return render_body(revision.body).html

@@ -10,6 +10,11 @@ from .fields import LimitedSerializer
 
 
 class TransitionInput(LimitedSerializer):
+    revision = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Board decisions: the number of the revision the member read and signs (required).",
+    )
     comment = serializers.CharField(required=False, allow_blank=True)
     password = serializers.CharField(max_length=4096, required=False, allow_blank=True, trim_whitespace=False)
 

@@ -59,7 +59,7 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
     live = next((v for v in versions if v.pk == article.live_version_id), None)
     is_live = version.pk == article.live_version_id
     audience = _audience(request)
-    summary = version.plain_language_summary.strip()
+    summary = revision.plain_language_summary.strip()
 
     approvers = list(approval.approvers) if approval else []
     last_reviewed = approval.approved_at if approval else None

@@ -8,7 +8,7 @@ from editorial.models import AuditEvent
 from editorial.services import articles as article_services
 from editorial.services import assignments, workflow
 from reviewers.models import Decision
-from tests.factories import BODY, PASSWORD, make_article, make_user, reviewed_article
+from tests.factories import BODY, PASSWORD, make_article, make_user, reviewed_article, sign_decision
 from tests.pages.editor.helpers import HOSTILE, assert_inert, count_queries, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,7 @@ def test_query_count_does_not_grow_with_events(author, editor, board, auditor, d
     workflow.start_review(article, actor=editor)
     article_services.edit_article(article, actor=editor, quorum=3)
     for member in others:
-        workflow.record_decision(article, verdict="approve", actor=member, password=PASSWORD)
+        sign_decision(article, verdict="approve", actor=member, password=PASSWORD)
     assert AuditEvent.objects.filter(article_id=article.pk).count() > 20
     with django_assert_max_num_queries(small):
         response = client.get(url(article))

@@ -10,7 +10,7 @@ from articles.models import ArticleState, PublishedVersion
 from editorial.models import AuditEvent
 from editorial.services import publishing, workflow
 from reviewers.models import Decision, RevisionApproval
-from tests.factories import PASSWORD, make_article, make_user, reviewed_article
+from tests.factories import PASSWORD, make_article, make_user, reviewed_article, sign_decision
 from tests.pages.editor.helpers import HOSTILE, assert_inert, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_a_retraction_does_not_bring_back_an_earlier_version(author, editor, boa
 def test_approval_as_it_stood_at_that_moment(author, editor, board, auditor, publish):
     article = reviewed_article(author, editor, [board], state=ArticleState.UNDER_REVIEW, publication_policy="immediate")
     article = publish(article, editor)  # live while pending review
-    workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(article, verdict="approve", actor=board, password=PASSWORD)
     approval = RevisionApproval.objects.get(article=article)
     client = signed_in(auditor)
     pending = result(ask(client, article, approval.approved_at - TICK))

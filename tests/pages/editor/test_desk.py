@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleState
 from reviewers.models import Assignment
-from tests.factories import make_user, reviewed_article
+from tests.factories import make_user, reviewed_article, sign_decision
 from tests.pages.editor.helpers import count_queries, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -70,12 +70,11 @@ def test_backlog_and_overdue_counts(author, editor, board, board2):
 
 
 def test_decided_assignment_is_not_backlog(author, editor, board, board2):
-    from editorial.services import workflow
     from tests.factories import PASSWORD
 
     article = reviewed_article(author, editor, [board, board2], state=ArticleState.UNDER_REVIEW, quorum=2)
     Assignment.objects.filter(article=article).update(due=timezone.now().date() - datetime.timedelta(1))
-    workflow.record_decision(article, verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(article, verdict="approve", actor=board, password=PASSWORD)
     html = signed_in(editor).get(URL).content.decode()
     assert 'id="backlog-count">1<' in html and 'id="overdue-count">1<' in html
 

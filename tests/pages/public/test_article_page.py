@@ -12,7 +12,7 @@ from django.utils.html import escape
 from articles.models import Article, PublishedVersion
 from editorial.services import publishing, workflow
 from reviewers.models import RevisionApproval
-from tests.factories import PASSWORD, make_article, reviewed_article
+from tests.factories import PASSWORD, make_article, reviewed_article, sign_decision
 
 from .helpers import (
     BANNER,
@@ -96,7 +96,7 @@ def test_status_is_the_truth_now_for_each_version(client, author, editor, board,
     assert stepper_status(client.get(page_url(article)).content.decode()) == "submitted"
     workflow.start_review(fresh(article), actor=editor)
     assert stepper_status(client.get(page_url(article)).content.decode()) == "under_review"
-    workflow.record_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
     html = client.get(page_url(article)).content.decode()
     assert stepper_status(html) == "approved" and BANNER not in html
     # v2 goes out before its review: v2 is pending, v1 stays approved.
@@ -286,7 +286,7 @@ def test_last_reviewed_is_this_versions_approval(client, author, editor, board, 
     )
     article = new_version(fresh(article), author=author, body="New [1].", references=references(1), change_summary="x")
     workflow.start_review(article, actor=editor)
-    workflow.record_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
     article = publish(fresh(article))
     v1_html = client.get(page_url(article, 1)).content.decode()
     v2_html = client.get(page_url(article)).content.decode()

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.models import Article, PublishedVersion
 from editorial.services import publishing, workflow
 from editorial.services.publishing import html_cache_key
-from tests.factories import PASSWORD, UserFactory, reviewed_article
+from tests.factories import PASSWORD, UserFactory, reviewed_article, sign_decision
 
 from .helpers import citing_body, new_version, page_url, references, stepper_status
 
@@ -57,7 +57,7 @@ def test_etag_changes_with_review_status(client, author, editor, board, publish)
     workflow.start_review(fresh(article), actor=editor)
     under_review = client.get(path, HTTP_IF_NONE_MATCH=submitted)
     assert under_review.status_code == 200 and under_review.headers["ETag"] != submitted
-    workflow.record_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
+    sign_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
     approved = client.get(path, HTTP_IF_NONE_MATCH=under_review.headers["ETag"])
     assert approved.status_code == 200 and approved.headers["ETag"] != under_review.headers["ETag"]
     assert stepper_status(approved.content.decode()) == "approved"
@@ -137,7 +137,7 @@ def _grown(author, editor, board, publish, n_refs: int, n_versions: int) -> Arti
             article, author=author, body=citing_body(n_refs), references=references(n_refs), change_summary=f"v{n}"
         )
         workflow.start_review(article, actor=editor)
-        workflow.record_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
+        sign_decision(fresh(article), verdict="approve", actor=board, password=PASSWORD)
         article = publish(fresh(article))
     assert PublishedVersion.objects.filter(article=article).count() == n_versions
     return article

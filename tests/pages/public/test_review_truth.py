@@ -7,7 +7,7 @@ import pytest
 
 from articles.models import Article
 from editorial.services import workflow
-from tests.factories import PASSWORD, reviewed_article
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 
 from .helpers import json_ld, page_url, stepper_status
 
@@ -31,7 +31,7 @@ def test_all_say_reviewed_then_all_say_not_after_changes_are_requested(client, a
     assert _everywhere(client, api, editor, article) == dict.fromkeys(("index", "page", "json_ld", "api"), True)
 
     workflow.open_rereview(article, actor=editor)
-    workflow.record_decision(
+    sign_decision(
         Article.objects.get(pk=article.pk),
         verdict="request_changes",
         actor=board,

@@ -7,7 +7,7 @@ from articles.models import Article, ArticleState
 from editorial.services import annotations as annotation_services
 from editorial.services import workflow
 from reviewers.models import Annotation, AnnotationReply
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, sign_decision
 from tests.pages.workspace.helpers import audit_count, selectors_for, shown, snapshot, workspace_url
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +236,7 @@ def test_accepting_a_suggestion_makes_a_new_revision(signed_in, article, author,
     response = client.post(action_url(article, suggestion, "accept"))
     assert "cannot be edited" in " ".join(shown(response))
     assert snapshot(article) == before
-    workflow.record_decision(article, verdict="request_changes", actor=board, comment="See notes.", password=PASSWORD)
+    sign_decision(article, verdict="request_changes", actor=board, comment="See notes.", password=PASSWORD)
     page = client.get(workspace_url(article)).content.decode()
     assert action_url(article, suggestion, "accept") in page
     response = client.post(action_url(article, suggestion, "accept"))

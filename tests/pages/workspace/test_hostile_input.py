@@ -11,7 +11,7 @@ from editorial.services import annotations as annotation_services
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
 from editorial.services import workflow
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, sign_decision
 from tests.pages.workspace.helpers import selectors_for, workspace_url
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def hostile(author, editor, board):
         selectors=selectors_for(text, SCRIPT),
     )
     annotation_services.reply_to_annotation(annotation, actor=author, body=HOSTILE)
-    workflow.record_decision(article, verdict="request_changes", actor=board, comment=HOSTILE, password=PASSWORD)
+    sign_decision(article, verdict="request_changes", actor=board, comment=HOSTILE, password=PASSWORD)
     article_services.edit_article(
         Article.objects.get(pk=article.pk), actor=author, body=BODY + f"\n\n{SCRIPT}", change_summary=HOSTILE
     )

@@ -107,12 +107,14 @@ def test_the_decision_form_shows_what_will_be_recorded(signed_in, article, board
     ):
         assert f'data-transition="{transition}"' in form
         assert f'formaction="{transition_url(article, transition)}"' in form
-        assert f'{name}, <span class="signing-time">' in form and f"UTC, {meaning}</samp>" in form
+        assert f'{name}, <span class="signing-time">' in form and f"UTC, {meaning} — revision 1, SHA-256 " in form
 
 
 def test_approval_with_the_password_is_signed(signed_in, article, board):
     client = signed_in(board)
-    response = client.post(transition_url(article, "approve"), {"password": PASSWORD, "comment": "Accurate."})
+    response = client.post(
+        transition_url(article, "approve"), {"password": PASSWORD, "revision": 1, "comment": "Accurate."}
+    )
     assert response["Location"] == workspace_url(article)
     decision = Decision.objects.get()
     assert (decision.reviewer, decision.verdict, decision.comment) == (board, "approve", "Accurate.")
@@ -120,13 +122,14 @@ def test_approval_with_the_password_is_signed(signed_in, article, board):
     page = client.get(response["Location"]).content.decode()
     assert "Your approval was signed." in page
     assert decision.signature_line in page
-    assert decision.signature_line.endswith(" UTC, Approved for medical accuracy")
+    assert " UTC, Approved for medical accuracy — revision 1, SHA-256 " in decision.signature_line
 
 
 def test_a_wrong_password_records_nothing_but_the_audit_event(signed_in, article, board):
     before, events = snapshot(article), audit_count()
     response = signed_in(board).post(
-        transition_url(article, "request_changes"), {"password": "not my password", "comment": "Needs numbers."}
+        transition_url(article, "request_changes"),
+        {"password": "not my password", "revision": 1, "comment": "Needs numbers."},
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -141,9 +144,14 @@ def test_a_wrong_password_records_nothing_but_the_audit_event(signed_in, article
 def test_missing_password_and_missing_reason(signed_in, article, board):
     before, events = snapshot(article), audit_count()
     client = signed_in(board)
-    assert "Your password is required to sign this decision." in shown(client.post(transition_url(article, "approve")))
+    assert "Your password is required to sign this decision." in shown(
+        client.post(transition_url(article, "approve"), {"revision": 1})
+    )
+    assert "Your password and the number of the revision you read are required to sign this decision." in shown(
+        client.post(transition_url(article, "approve"))
+    )
     assert "A reason is required to reject an article." in shown(
-        client.post(transition_url(article, "reject"), {"password": PASSWORD})
+        client.post(transition_url(article, "reject"), {"password": PASSWORD, "revision": 1})
     )
     assert snapshot(article) == before and audit_count() == events
 
@@ -156,7 +164,7 @@ def test_who_may_not_decide_is_refused(signed_in, article, author, editor, outsi
         (auditor, "Only board members can record decisions."),
         (outsider, "You are not assigned to review this article."),
     ):
-        response = signed_in(user).post(transition_url(article, "approve"), {"password": PASSWORD})
+        response = signed_in(user).post(transition_url(article, "approve"), {"password": PASSWORD, "revision": 1})
         assert sentence in shown(response), (user, shown(response))
     assert snapshot(article) == before and audit_count() == events
 
@@ -175,7 +183,7 @@ def test_approval_is_refused_while_a_blocking_annotation_is_open(signed_in, arti
     assert 'data-transition="approve"' not in page
     assert f"Resolve the blocking annotations first: #{safety.pk}." in page
     before = snapshot(article)
-    response = signed_in(board).post(transition_url(article, "approve"), {"password": PASSWORD})
+    response = signed_in(board).post(transition_url(article, "approve"), {"password": PASSWORD, "revision": 1})
     assert f"Resolve the blocking annotations first: #{safety.pk}." in response.content.decode()
     assert snapshot(article) == before
 
@@ -210,6 +218,6 @@ def test_a_conflicted_member_cannot_decide(signed_in, article, board):
     page = signed_in(board).get(workspace_url(article)).content.decode()
     assert 'id="decision-form"' not in page
     assert "You declared a conflict of interest on this article." in page
-    response = signed_in(board).post(transition_url(article, "approve"), {"password": PASSWORD})
+    response = signed_in(board).post(transition_url(article, "approve"), {"password": PASSWORD, "revision": 1})
     assert "You declared a conflict of interest on this article." in shown(response)
     assert not Decision.objects.exists()

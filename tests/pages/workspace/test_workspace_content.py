@@ -9,10 +9,9 @@ from django.urls import reverse
 from articles.models import Article, ArticleState
 from editorial.services import annotations as annotation_services
 from editorial.services import articles as article_services
-from editorial.services import workflow
 from editorial.web.workspace import highlight
 from reviewers.models import Annotation
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, sign_decision
 from tests.pages.workspace.conftest import BODY
 from tests.pages.workspace.helpers import selectors_for, workspace_url
 
@@ -115,7 +114,7 @@ def test_quorum_and_blocking_status(signed_in, build, board, editor):
 
 
 def test_recorded_decisions_show_their_signature_line(signed_in, article, author, board):
-    workflow.record_decision(article, verdict="request_changes", actor=board, comment="Add numbers.", password=PASSWORD)
+    sign_decision(article, verdict="request_changes", actor=board, comment="Add numbers.", password=PASSWORD)
     page = signed_in(author).get(workspace_url(article)).content.decode()
     decision = article.decisions.get()
     assert decision.signature_line in page
@@ -126,7 +125,7 @@ def test_recorded_decisions_show_their_signature_line(signed_in, article, author
 def test_older_revisions_and_orphaned_annotations(signed_in, article, author, board):
     kept = annotate(article, board, "Statins lower LDL cholesterol")
     gone = annotate(article, board, "most commonly reported side effect")
-    workflow.record_decision(article, verdict="request_changes", actor=board, comment="Rework.", password=PASSWORD)
+    sign_decision(article, verdict="request_changes", actor=board, comment="Rework.", password=PASSWORD)
     body = BODY.replace("Muscle aches 💊 are the most commonly reported side effect of treatment.\n\n", "")
     article_services.edit_article(Article.objects.get(pk=article.pk), actor=author, body=body, change_summary="Shorter")
     client = signed_in(author)
@@ -148,7 +147,7 @@ def test_older_revisions_and_orphaned_annotations(signed_in, article, author, bo
 
 
 def test_diff_page(signed_in, article, author, board, auditor):
-    workflow.record_decision(article, verdict="request_changes", actor=board, comment="Rework.", password=PASSWORD)
+    sign_decision(article, verdict="request_changes", actor=board, comment="Rework.", password=PASSWORD)
     article_services.edit_article(
         Article.objects.get(pk=article.pk), actor=author, body=BODY.replace("fewer events", "fewer <b>events</b>")
     )
