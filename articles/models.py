@@ -37,6 +37,14 @@ OPEN_STATES = (
 ANNOTATABLE_STATES = (ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW, ArticleState.CHANGES_REQUESTED)
 
 
+class RereviewReason(models.TextChoices):
+    """Why an approved article is being reviewed again (the public page says so)."""
+
+    PERIODIC = "periodic", "Periodic re-review"
+    CONCERN = "concern", "A blocking concern was reopened"
+    RETRACTED_SOURCE = "retracted_source", "A cited source was retracted"
+
+
 class PublicationPolicy(models.TextChoices):
     AFTER_APPROVAL = "after_approval", "Publish after approval"
     IMMEDIATE = "immediate", "Publish immediately, marked pending review"
@@ -61,6 +69,8 @@ class Article(ConcurrentTransitionMixin, models.Model):
         null=True, blank=True, help_text="Empty: the policy default (EDITORIAL_REVIEW_INTERVAL_DAYS)."
     )
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Why the current round re-reviews an approved article; empty when the round is not a re-review.
+    rereview_reason = models.CharField(max_length=20, choices=RereviewReason.choices, blank=True)
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
     live_version = models.ForeignKey(
         "PublishedVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -121,6 +131,7 @@ class Article(ConcurrentTransitionMixin, models.Model):
     def revise(self) -> None:
         # Back to draft: whatever is submitted next is judged afresh, even the same revision.
         self.review_round += 1
+        self.rereview_reason = ""
 
     @transition(
         field=state,
@@ -137,7 +148,8 @@ class Article(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=ArticleState.APPROVED, target=ArticleState.UNDER_REVIEW)
     def start_rereview(self) -> None:
-        """The periodic re-review of an approved article (a system action, or an editor's)."""
+        """A new round of decisions on an approved article (periodic, or because of a concern); the service
+        records why in `rereview_reason`."""
         self.review_round += 1
 
 

@@ -58,9 +58,9 @@ def record_event(
         prev_hash=head.hash,
     )
     event.hash = event.compute_hash()
+    # One INSERT: the database checks that the event continues the chain and moves the head to it
+    # (editorial.protection), so nothing else may move the head.
     event.save()
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
     return event
 
 

@@ -222,18 +222,22 @@ def can_reply(article: Article, user) -> bool:
 
 
 def can_resolve_annotation(annotation: Annotation, article: Article, user) -> bool:
-    """Resolve or reopen: the annotation's creator (still a reviewer or editor), the article's author, or an
-    editor."""
-    if can_edit_any_article(user) or is_author_now(article, user):
+    """Resolve or reopen: the annotation's creator (still a reviewer) or an editor; the article's author too
+    when it is not blocking. A blocking concern is closed only by whoever raised it or an editor: the author
+    answers it with a reply."""
+    if can_edit_any_article(user):
         return True
-    return annotation.created_by_id == user.pk and can_review(user)
+    if annotation.created_by_id == user.pk and can_review(user):
+        return True
+    return not annotation.blocking and is_author_now(article, user)
 
 
 def require_can_resolve(annotation: Annotation, article: Article, user, verb: str) -> None:
-    require(
-        can_resolve_annotation(annotation, article, user),
-        f"Only the annotation's author, the article's author or an editor can {verb} it.",
-    )
+    if annotation.blocking:
+        sentence = f"Only the board member who raised this blocking concern or an editor can {verb} it; reply to it."
+    else:
+        sentence = f"Only the annotation's author, the article's author or an editor can {verb} it."
+    require(can_resolve_annotation(annotation, article, user), sentence)
 
 
 def require_can_accept_suggestion(article: Article, user) -> None:

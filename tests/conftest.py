@@ -98,7 +98,6 @@ def worker_queue_name() -> str:
 
 
 ROLE_PERMISSIONS = importlib.import_module("editorial.migrations.0003_roles").ROLE_PERMISSIONS
-AUDIT_TRIGGERS = importlib.import_module("editorial.migrations.0002_audit_triggers")
 
 
 @pytest.fixture
@@ -107,11 +106,13 @@ def committed_roles(transactional_db):
 
     A transactional test ends with a flush, which empties every table: content types and permissions
     come back (post_migrate), the groups of migration 0003 and the chain head row of 0002 do not.
-    On SQLite the flush is a DELETE, which the append-only triggers refuse: empty the audit table
-    here first, with the triggers off for that moment (PostgreSQL's flush is a TRUNCATE).
+    On PostgreSQL the flush is a TRUNCATE, which the test settings allow (editorial.protection). On SQLite
+    it is a DELETE, which the append-only triggers refuse: empty the protected tables here first, with the
+    triggers off for that moment.
     """
     from django.contrib.auth.models import Group, Permission
 
+    from editorial import protection
     from editorial.models import AuditChainHead
 
     for name, perms in ROLE_PERMISSIONS.items():
@@ -122,12 +123,13 @@ def committed_roles(transactional_db):
     AuditChainHead.objects.get_or_create(pk=1)
     yield
     if connection.vendor == "sqlite":
+        protection.remove(connection)
         with connection.cursor() as cursor:
-            for statement in AUDIT_TRIGGERS.SQLITE_BACKWARD:
-                cursor.execute(statement)
-            cursor.execute("DELETE FROM editorial_auditevent")
-            for statement in AUDIT_TRIGGERS.SQLITE_FORWARD:
-                cursor.execute(statement)
+            cursor.execute("PRAGMA foreign_keys = OFF")
+            for table in (*protection.APPEND_ONLY_TABLES, protection.CHAIN_HEAD):
+                cursor.execute(f"DELETE FROM {table}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        protection.install(connection)
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from articles.models import Article, ArticleState
+from editorial import protection
 from editorial.roles import ROLE_GROUPS
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
@@ -52,6 +55,16 @@ class BoardMemberFactory(factory.django.DjangoModelFactory):
     display_name = factory.LazyAttribute(lambda m: f"{m.user.first_name} {m.user.last_name}, MD")
     specialties = factory.LazyFunction(lambda: ["cardiology"])
     credentials_valid_until = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
+
+
+@contextlib.contextmanager
+def records_unprotected():
+    """The append-only triggers off, for a test that back-dates a record (DDL: rolled back with the test)."""
+    protection.remove(connection)
+    try:
+        yield
+    finally:
+        protection.install(connection)
 
 
 def make_user(role: str, **kwargs):

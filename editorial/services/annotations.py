@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import ANNOTATABLE_STATES, EDITABLE_STATES, Article, Revision
+from articles.models import ANNOTATABLE_STATES, EDITABLE_STATES, Article, ArticleState, RereviewReason, Revision
 from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, StateConflict
@@ -24,6 +24,7 @@ from reviewers.models import (
 
 from .common import lock_article
 from .revisions import RevisionContent, anchor_row, carry_anchors, make_new_revision
+from .workflow import reopen_review
 
 
 def _raise_declaration(refusal: Refusal | None) -> None:
@@ -173,7 +174,11 @@ def resolve_annotation(annotation: Annotation, *, actor, response: str = "") -> 
 
 @transaction.atomic
 def reopen_annotation(annotation: Annotation, *, actor, reason: str = "") -> Annotation:
-    """Reopen; an annotation resolved on an earlier revision is carried onto the current one again."""
+    """Reopen; an annotation resolved on an earlier revision is carried onto the current one again.
+
+    Reopening a blocking concern on an approved article puts the article back under review: the concern
+    blocks approval again, so the approval cannot stand unexamined.
+    """
     annotation, article = _lock_annotation(annotation)
     permissions.require_can_resolve(annotation, article, actor, "reopen")
     if annotation.status != AnnotationStatus.RESOLVED:
@@ -194,6 +199,13 @@ def reopen_annotation(annotation: Annotation, *, actor, reason: str = "") -> Ann
         after=_snapshot(annotation),
         reason=reason,
     )
+    if annotation.blocking and article.state == ArticleState.APPROVED:
+        reopen_review(
+            article,
+            actor=actor,
+            reason=RereviewReason.CONCERN,
+            comment=f"Blocking annotation #{annotation.pk} was reopened: {reason}".rstrip(": "),
+        )
     return annotation
 
 

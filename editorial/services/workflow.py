@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState
+from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState, RereviewReason
 from articles.rendering import check_citations, render_body
 from editorial import permissions
 from editorial.audit import record_event
@@ -165,6 +165,23 @@ def revise_article(article: Article, *, actor, comment: str = "") -> Article:
     return article
 
 
+REREVIEW_NOTICES = {
+    RereviewReason.PERIODIC: (
+        "Periodic re-review",
+        "This approved article is due for its periodic review. Please confirm it is still accurate.",
+    ),
+    RereviewReason.CONCERN: (
+        "Concern reopened",
+        "A blocking concern on this approved article was reopened: it is under review again until the concern "
+        "is resolved and the board approves it once more.",
+    ),
+    RereviewReason.RETRACTED_SOURCE: (
+        "Cited source retracted",
+        "A source this approved article cites was retracted: please review the article again.",
+    ),
+}
+
+
 @transaction.atomic
 def open_rereview(article: Article, *, actor=None) -> Article:
     """The periodic re-review of an approved article: a new round of decisions on the live revision.
@@ -175,20 +192,34 @@ def open_rereview(article: Article, *, actor=None) -> Article:
     if actor is not None:
         permissions.require_transition_role(article, "start_rereview", actor)
     _check_state(article, "start_rereview")
+    return reopen_review(article, actor=actor, reason=RereviewReason.PERIODIC)
+
+
+def reopen_review(article: Article, *, actor, reason: str, comment: str = "") -> Article:
+    """Put an approved article back under review in a new round (the caller holds its lock and has checked
+    who may cause it); the editors and the members who approved it are told why."""
     article.next_review_due = None
-    event = _apply(article, "start_rereview", actor=actor, extra_after={"round": article.review_round + 1})
+    article.rereview_reason = reason
+    event = _apply(
+        article,
+        "start_rereview",
+        actor=actor,
+        comment=comment,
+        extra_after={"round": article.review_round + 1, "reason": reason},
+    )
     approvers = RevisionApproval.objects.filter(article=article).order_by("-id").first()
     people = {*editors().values_list("pk", flat=True)}
     if approvers is not None:
         people |= {d.reviewer_id for d in approvers.decisions.all()}
+    heading, body = REREVIEW_NOTICES[reason]
     notify(
         NotificationKind.REREVIEW,
         event=event,
         recipients=people,
         article=article,
         exclude=actor,
-        subject=f"Periodic re-review: {article.current_revision.title}",
-        body="This approved article is due for its periodic review. Please confirm it is still accurate.",
+        subject=f"{heading}: {article.current_revision.title}",
+        body=f"{body} {comment}".strip(),
     )
     return article
 
@@ -330,6 +361,7 @@ def _record_signed_decision(article: Article, name: str, verdict: str, actor, co
 def _approve(article: Article, actor, status) -> None:
     now = timezone.now()
     article.last_reviewed_at = now
+    article.rereview_reason = ""
     article.next_review_due = (now + review_interval(article)).date()
     event = _apply(
         article,

@@ -46,7 +46,15 @@ def test_safety_annotation_blocks_approval_until_resolved(api, article, board, b
     assert transition_names(api, article) == ["request_changes", "reject"]
     assert_approval_refused(api, article, [safety["id"]])
 
-    assert api.as_user(author).post(ann_url(article, safety["id"], "resolve/"), {}, format="json").status_code == 200
+    # The article's author answers a blocking concern with a reply; only whoever raised it (or an editor) closes it.
+    refused = api.as_user(author).post(ann_url(article, safety["id"], "resolve/"), {}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    assert listed(api, article)[safety["id"]]["status"] == "open"
+    reply = api.post(ann_url(article, safety["id"], "replies/"), {"body": "Dose clarified in r2."}, format="json")
+    assert reply.status_code == 201
+    assert_approval_refused(api.as_user(board), article, [safety["id"]])
+    resolved = api.as_user(board2).post(ann_url(article, safety["id"], "resolve/"), {}, format="json")
+    assert resolved.status_code == 200
     api.as_user(board)
     assert "approve" in transition_names(api, article)
     response = approve(api, article)

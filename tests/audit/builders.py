@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 
 from articles.models import Article
+from editorial import protection
 from editorial.exceptions import Forbidden
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
@@ -58,11 +59,6 @@ def chain_of_about_30(author, editor, board, board2) -> list[Article]:
 
 
 def drop_append_only_triggers() -> None:
-    """What an attacker with DDL rights does first. DDL is transactional on SQLite and PostgreSQL,
-    so inside a plain django_db test it is rolled back with the test's transaction."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER editorial_auditevent_no_update_delete ON editorial_auditevent")
-        else:
-            cursor.execute("DROP TRIGGER editorial_auditevent_no_update")
-            cursor.execute("DROP TRIGGER editorial_auditevent_no_delete")
+    """What an attacker with DDL rights does first: every protective trigger dropped. DDL is transactional
+    on SQLite and PostgreSQL, so inside a plain django_db test it is rolled back with the test's transaction."""
+    protection.remove(connection)

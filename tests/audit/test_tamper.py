@@ -15,7 +15,7 @@ from django.db import connection
 
 from editorial.audit import verify_chain
 from editorial.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from tests.audit.builders import chain_of_about_30
+from tests.audit.builders import chain_of_about_30, drop_append_only_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +23,14 @@ VERIFY_URL = "/api/v1/audit/verify/"
 
 
 @pytest.fixture
-def chain(no_triggers, author, editor, board, board2):
+def chain(author, editor, board, board2):
+    """About 30 real events, then the attacker's first step: every protective trigger dropped."""
     chain_of_about_30(author, editor, board, board2)
     events = list(AuditEvent.objects.order_by("seq"))
     assert len(events) >= 30
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert verify_chain().ok
+    drop_append_only_triggers()
     return events
 
 

@@ -26,7 +26,7 @@ def test_a_failed_audit_append_rolls_back_the_change(monkeypatch):
         raise DatabaseError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(AuditChainHead, "save", broken_save)
+        patch.setattr(AuditEvent, "save", broken_save)
         with pytest.raises(DatabaseError, match="disk full"):
             make_article(author, title="Lost?")
 

@@ -91,7 +91,8 @@ def test_the_whole_story(live_server, page: Page, console_errors):
     assert Article.objects.get().state == "changes_requested"
     sign_out(page)
 
-    # The author revises; the annotation is carried onto the new revision and resolved with a response.
+    # The author revises; the concern is carried onto the new revision and the author answers it with a reply
+    # (a blocking concern is closed by whoever raised it).
     sign_in(page, url, "alice", PASSWORD)
     page.goto(f"{url}/desk/articles/{article.pk}/edit/")
     page.locator("#id_body").fill(
@@ -103,8 +104,9 @@ def test_the_whole_story(live_server, page: Page, console_errors):
     page.wait_for_load_state("networkidle")
     expect(page.locator("#revision-text mark.annotation")).to_have_text(SENTENCE)  # re-anchored on revision 2
     thread = page.locator("#threads li[id^='annotation-']").first
+    expect(thread.locator('button[data-action="resolve"]')).to_have_count(0)
     thread.locator("textarea").fill("Added the absolute reduction.")
-    thread.locator('button[data-action="resolve"]').click()
+    thread.locator('button[data-action="reply"]').click()
     page.wait_for_load_state("networkidle")
     transition(page, "revise")  # back to draft; the page offers the editor
     page.goto(f"{url}/desk/articles/{article.pk}/")
@@ -118,10 +120,16 @@ def test_the_whole_story(live_server, page: Page, console_errors):
     page.wait_for_load_state("networkidle")
     sign_out(page)
 
-    # Both sign their approvals.
+    # The member who raised the concern resolves it; both sign their approvals.
     for username, declare in (("drjones", False), ("drlee", True)):
         sign_in(page, url, username, PASSWORD)
         page.goto(f"{url}/desk/articles/{article.pk}/")
+        if username == "drjones":
+            concern = page.locator("#threads li[id^='annotation-']").first
+            expect(concern).to_contain_text("Added the absolute reduction.")
+            concern.locator("textarea").fill("The absolute reduction answers it.")
+            concern.locator('button[data-action="resolve"]').click()
+            page.wait_for_load_state("networkidle")
         if declare:
             declare_no_conflict(page)
         decide(page, "approve", "Accurate and well sourced.")
@@ -161,6 +169,7 @@ def test_the_whole_story(live_server, page: Page, console_errors):
         "decision.request_changes",
         "revision.create",
         "annotation.reanchor",
+        "annotation.reply",
         "annotation.resolve",
         "article.revise",
         "decision.approve",

@@ -10,6 +10,7 @@ from articles.models import ArticleState, PublishedVersion
 from editorial.models import AuditEvent
 from editorial.services import publishing, workflow
 from reviewers.models import Decision, RevisionApproval
+from tests.audit.builders import drop_append_only_triggers
 from tests.factories import PASSWORD, make_article, make_user, reviewed_article, sign_decision
 from tests.pages.editor.helpers import HOSTILE, assert_inert, signed_in
 
@@ -144,21 +145,13 @@ def test_only_auditors_verify(role):
     assert signed_in(make_user(role)).get(VERIFY).status_code == 403
 
 
-def drop_append_only_trigger() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER editorial_auditevent_no_update_delete ON editorial_auditevent")
-        else:
-            cursor.execute("DROP TRIGGER editorial_auditevent_no_update")
-
-
 def test_a_tampered_chain_is_reported_at_the_first_broken_event(author, editor, board, auditor):
     reviewed_article(author, editor, [board], state=ArticleState.APPROVED)
     client = signed_in(auditor)
     intact = client.get(VERIFY).content.decode()
     head = AuditEvent.objects.order_by("seq").last()
     target = AuditEvent.objects.get(action="article.submit")
-    drop_append_only_trigger()
+    drop_append_only_triggers()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE editorial_auditevent SET reason = %s WHERE seq = %s", ["Approved by phone", target.seq])
     html = client.get(VERIFY).content.decode()

@@ -34,7 +34,7 @@ def add_annotations(article, board, author, count: int) -> None:
         )
         annotation_services.reply_to_annotation(annotation, actor=author, body=f"Reply {n}")
         if n % 5 == 0:
-            annotation_services.resolve_annotation(annotation, actor=author, response="Done.")
+            annotation_services.resolve_annotation(annotation, actor=board, response="Done.")
 
 
 def count(client, url) -> int:
