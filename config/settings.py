@@ -157,6 +157,11 @@ EDITORIAL_SITE_URL = env_value("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Periodic re-review: an approved article is due again after this many days (per-article override).
 EDITORIAL_REVIEW_INTERVAL_DAYS = int(env_value("REVIEW_INTERVAL_DAYS", "365"))
 
+# Signed checkpoints of the audit chain head, outside the database (editorial.checkpoints). Set the key in
+# production, the same on every machine, and keep it away from the database and from its administrators.
+AUDIT_CHECKPOINT_DIR = env_value("AUDIT_CHECKPOINT_DIR", str(BASE_DIR / "var" / "audit-checkpoints"))
+AUDIT_CHECKPOINT_KEY = env_value("AUDIT_CHECKPOINT_KEY")
+
 # Celery: no broker configured -> tasks run in-process (the embedded default).
 CELERY_BROKER_URL = env_value("CELERY_BROKER_URL") or None
 CELERY_RESULT_BACKEND = env_value("CELERY_RESULT_BACKEND") or None
@@ -190,6 +195,7 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-assignments": {"task": "editorial.remind_overdue_assignments", "schedule": 6 * 3600.0},
     "send-digests": {"task": "editorial.send_digests", "schedule": 24 * 3600.0},
     "open-due-rereviews": {"task": "editorial.open_due_rereviews", "schedule": 6 * 3600.0},
+    "audit-checkpoint": {"task": "editorial.audit_checkpoint", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {

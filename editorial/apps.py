@@ -9,5 +9,5 @@ class EditorialConfig(AppConfig):
 
     def ready(self) -> None:
         # The modules that register outbox handlers, so that a relay or a worker finds every kind.
-        from . import notifications  # noqa: F401
+        from . import checks, notifications  # noqa: F401
         from .services import publishing  # noqa: F401

@@ -74,6 +74,8 @@ class VerifyResult:
     head_hash: str = GENESIS_HASH
     expected_hash: str | None = None
     found_hash: str | None = None
+    checkpoints: int = 0
+    checkpoint: str | None = None  # the checkpoint that caught a break, or one that is not validly signed
 
     def as_dict(self) -> dict:
         return {
@@ -85,66 +87,101 @@ class VerifyResult:
             "head_hash": self.head_hash,
             "expected_hash": self.expected_hash,
             "found_hash": self.found_hash,
+            "checkpoints": self.checkpoints,
+            "checkpoint": self.checkpoint,
         }
 
 
-def verify_chain(batch_size: int = 2000) -> VerifyResult:
+def _head_and_last() -> tuple[int, str, int]:
+    """The head and the highest event, read in one statement (one snapshot)."""
+    row = (
+        AuditChainHead.objects.filter(pk=1)
+        .annotate(last=Subquery(AuditEvent.objects.order_by("-seq").values("seq")[:1]))
+        .values_list("seq", "hash", "last")
+        .first()
+    )
+    if row is None:
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+        return 0, GENESIS_HASH, last or 0
+    return row[0], row[1], row[2] or 0
+
+
+def verify_chain(checkpoints=(), batch_size: int = 5000) -> VerifyResult:
     """Walk the chain in `seq` order and report the first event that does not hold.
 
-    Checks, per event: the sequence has no gap, `prev_hash` is the previous event's hash, and the
-    stored hash is the hash of the stored fields. Then the chain head row must match the last event,
-    which catches a deleted tail or an appended forgery.
+    Per event: the sequence has no gap, `prev_hash` is the previous event's hash, the stored hash is the
+    hash of the stored fields, and the hash is the one every checkpoint at that sequence number vouches for.
+    Then the head row must match the last event (a deleted tail, an appended forgery), and no checkpoint
+    may lie beyond the chain (a truncated chain whose head was moved back). `checkpoints` are
+    editorial.checkpoints.Checkpoint objects whose signatures the caller has checked.
+
+    No transaction (on SQLite an IMMEDIATE one would hold the write lock for the whole walk): the events
+    are read in batches by sequence number, which events appended meanwhile cannot disturb, and the walk
+    ends on a statement that reads the head and the last event together.
     """
-    # No transaction: on SQLite an IMMEDIATE one would hold the write lock for the whole walk. The rows
-    # and the head come from one statement, so they are consistent with each other.
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq = head.seq if head else 0
-    head_hash = head.hash if head else GENESIS_HASH
+    vouched: dict[int, list] = {}
+    for checkpoint in checkpoints:
+        vouched.setdefault(checkpoint.seq, []).append(checkpoint)
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
-    result = None
-    # Each row carries the head as of the same statement: under READ COMMITTED (PostgreSQL) the head
-    # read above can be older than the rows, and events appended in between looked "beyond_head".
-    head_row = AuditChainHead.objects.filter(pk=1)
-    rows = AuditEvent.objects.order_by("seq").values(
-        *HASHED_FIELDS,
-        "hash",
-        head_seq_now=Subquery(head_row.values("seq")),
-        head_hash_now=Subquery(head_row.values("hash")),
-    )
-    for event in rows.iterator(chunk_size=batch_size):
-        seq_now, hash_now = event.pop("head_seq_now"), event.pop("head_hash_now")
-        if seq_now is not None:
-            head_seq, head_hash = seq_now, hash_now
-        seq = event["seq"]
-        if seq != expected_seq:
-            # A missing row: the event that should stand at expected_seq is gone.
-            result = VerifyResult(False, checked, expected_seq, "seq_gap")
+    fields = (*HASHED_FIELDS, "hash")
+    while True:
+        batch = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq").values_list(*fields)[:batch_size])
+        if not batch:
+            head_seq, head_hash, last = _head_and_last()
+            if last >= expected_seq:
+                continue  # appended while the walk ended: walk on
             break
-        if event["prev_hash"] != prev_hash:
-            result = VerifyResult(
-                False, checked, seq, "prev_hash_mismatch", expected_hash=prev_hash, found_hash=event["prev_hash"]
-            )
-            break
-        stored = event.pop("hash")
-        computed = event_hash(event)
-        if computed != stored:
-            result = VerifyResult(False, checked, seq, "hash_mismatch", expected_hash=computed, found_hash=stored)
-            break
-        checked += 1
-        prev_hash = stored
-        expected_seq += 1
-    if result is None:
-        last_seq = expected_seq - 1
-        if last_seq > head_seq:
-            # Events past the head are not part of the chain: only those up to the head count as checked.
-            result = VerifyResult(False, head_seq, head_seq + 1, "beyond_head")
-        elif last_seq < head_seq:
-            result = VerifyResult(False, checked, last_seq + 1, "truncated")
-        elif head_hash != prev_hash:
-            result = VerifyResult(
-                False, checked, last_seq, "head_mismatch", expected_hash=head_hash, found_hash=prev_hash
-            )
-        else:
-            result = VerifyResult(True, checked)
+        for values in batch:
+            event = dict(zip(fields, values, strict=True))
+            seq = event["seq"]
+            if seq != expected_seq:
+                # A missing row: the event that should stand at expected_seq is gone.
+                return _broken(VerifyResult(False, checked, expected_seq, "seq_gap"), checkpoints)
+            if event["prev_hash"] != prev_hash:
+                result = VerifyResult(
+                    False, checked, seq, "prev_hash_mismatch", expected_hash=prev_hash, found_hash=event["prev_hash"]
+                )
+                return _broken(result, checkpoints)
+            stored = event.pop("hash")
+            computed = event_hash(event)
+            if computed != stored:
+                result = VerifyResult(False, checked, seq, "hash_mismatch", expected_hash=computed, found_hash=stored)
+                return _broken(result, checkpoints)
+            for checkpoint in vouched.get(seq, ()):
+                if checkpoint.hash != stored:
+                    result = VerifyResult(
+                        False,
+                        checked,
+                        seq,
+                        "checkpoint_mismatch",
+                        expected_hash=checkpoint.hash,
+                        found_hash=stored,
+                        checkpoint=checkpoint.source,
+                    )
+                    return _broken(result, checkpoints)
+            checked += 1
+            prev_hash = stored
+            expected_seq += 1
+    last_seq = expected_seq - 1
+    beyond = [c for c in checkpoints if c.seq > last_seq]
+    if last_seq > head_seq:
+        # Events past the head are not part of the chain: only those up to the head count as checked.
+        result = VerifyResult(False, head_seq, head_seq + 1, "beyond_head")
+    elif last_seq < head_seq:
+        result = VerifyResult(False, checked, last_seq + 1, "truncated")
+    elif head_hash != prev_hash:
+        result = VerifyResult(False, checked, last_seq, "head_mismatch", expected_hash=head_hash, found_hash=prev_hash)
+    elif beyond:
+        # The head was moved back with the tail deleted: only a checkpoint kept outside knows the chain was longer.
+        result = VerifyResult(False, checked, last_seq + 1, "truncated", checkpoint=beyond[0].source)
+    else:
+        result = VerifyResult(True, checked)
     result.head_seq, result.head_hash = head_seq, head_hash
+    result.checkpoints = len(checkpoints)
+    return result
+
+
+def _broken(result: VerifyResult, checkpoints) -> VerifyResult:
+    result.head_seq, result.head_hash, _ = _head_and_last()
+    result.checkpoints = len(checkpoints)
     return result

@@ -201,6 +201,10 @@ def role_statements(*, owner: str, app: str, database: str, tables: list[str]) -
     ]
     protected = [t for t in (*APPEND_ONLY_TABLES, CHAIN_HEAD) if t in tables]
     statements += [f"REVOKE UPDATE, DELETE, TRUNCATE ON {_ident(t)} FROM {app_q}" for t in protected]
+    if CHAIN_HEAD in tables:
+        # Appending locks the head row (SELECT … FOR UPDATE needs an UPDATE right on some column); `id` never
+        # changes (the head's trigger refuses it), and seq and hash stay out of the application's reach.
+        statements.append(f"GRANT UPDATE (id) ON {_ident(CHAIN_HEAD)} TO {app_q}")
     # The functions keep running as their owner (the head moves through a SECURITY DEFINER trigger).
     statements += [
         f"ALTER FUNCTION {name}() OWNER TO {owner_q}"

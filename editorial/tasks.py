@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from . import notifications, outbox
+from . import checkpoints, notifications, outbox
 from .services import publishing, workflow
 
 TASK_OPTIONS = {
@@ -48,3 +48,9 @@ def send_digests() -> int:
 @shared_task(name="editorial.open_due_rereviews", **TASK_OPTIONS)
 def open_due_rereviews() -> int:
     return workflow.open_due_rereviews()
+
+
+@shared_task(name="editorial.audit_checkpoint", **TASK_OPTIONS)
+def audit_checkpoint() -> int:
+    checkpoint, _ = checkpoints.write_checkpoint()
+    return checkpoint.seq

@@ -8,6 +8,8 @@ from django.db import connection
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+from articles.models import Article
+from editorial.services import publishing
 from tests.factories import make_user
 
 # CI runs the property tests derandomized: the same examples every run, so a red CI is reproducible.
@@ -24,6 +26,12 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _checkpoints_of_this_test(settings, tmp_path):
+    """Each test signs its own audit checkpoints: another test's chain would not match them."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "audit-checkpoints")
 
 
 @pytest.fixture
@@ -54,6 +62,20 @@ def board(db):
 @pytest.fixture
 def board2(db):
     return make_user("board", username="board2", specialties=["oncology"])
+
+
+@pytest.fixture
+def publish(editor, django_capture_on_commit_callbacks):
+    """`publish(article)` asks for the next version and runs the publishing task; returns the fresh article."""
+
+    def run(article, **kwargs) -> Article:
+        with django_capture_on_commit_callbacks(execute=True):
+            publishing.request_publication(article, actor=editor, **kwargs)
+        article = Article.objects.select_related("live_version").get(pk=article.pk)
+        assert article.live_version is not None, "the publishing task did not make a version"
+        return article
+
+    return run
 
 
 @pytest.fixture

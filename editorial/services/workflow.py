@@ -363,16 +363,6 @@ def _approve(article: Article, actor, status) -> None:
     article.last_reviewed_at = now
     article.rereview_reason = ""
     article.next_review_due = (now + review_interval(article)).date()
-    event = _apply(
-        article,
-        "approve",
-        actor=actor,
-        extra_after={
-            "approvals": status.count,
-            "approvers": [d.signed_name for d in status.approvals],
-            "next_review_due": article.next_review_due.isoformat(),
-        },
-    )
     approval = RevisionApproval.objects.create(
         article=article,
         revision=article.current_revision,
@@ -381,6 +371,20 @@ def _approve(article: Article, actor, status) -> None:
         approvers=[d.signed_name for d in status.approvals],
     )
     approval.decisions.set(status.approvals)
+    # The event names the approval record, so verification can hold the record to it.
+    event = _apply(
+        article,
+        "approve",
+        actor=actor,
+        extra_after={
+            "approval": approval.pk,
+            "round": approval.round,
+            "decisions": [d.pk for d in status.approvals],
+            "approvals": status.count,
+            "approvers": [d.signed_name for d in status.approvals],
+            "next_review_due": article.next_review_due.isoformat(),
+        },
+    )
     people = {
         *author_and_editors(article),
         *(d.reviewer_id for d in status.approvals),

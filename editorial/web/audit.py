@@ -19,12 +19,12 @@ from django.views.decorators.http import require_GET
 from articles.diff import diff_revisions
 from articles.models import PublishedVersion, Revision
 from editorial import permissions
-from editorial.audit import verify_chain
 from editorial.audit_export import csv_lines, json_lines
 from editorial.exceptions import InvalidInput
 from editorial.models import AuditEvent
 from editorial.moments import parse_moment
 from editorial.selectors import audit_events
+from editorial.verification import verify_audit
 from reviewers.models import Decision, RevisionApproval
 from reviewers.selectors import standing_approvals
 
@@ -248,7 +248,7 @@ def live(request):
 @allowed_if(permissions.can_verify_audit)
 def verify(request):
     """Runs the check on every load (read-only); the API's rule: auditors verify."""
-    result = verify_chain()
+    result = verify_audit()
     kept = None
     kept_seq, kept_hash = request.GET.get("seq", "").strip(), request.GET.get("hash", "").strip().lower()
     if kept_seq or kept_hash:
@@ -257,7 +257,7 @@ def verify(request):
         else:
             stored = AuditEvent.objects.filter(seq=int(kept_seq)).values_list("hash", flat=True).first()
             kept = {"seq": int(kept_seq), "hash": kept_hash, "stored": stored, "matches": stored == kept_hash}
-    broken_page = (result.first_broken - 1) // EVENTS_PER_PAGE + 1 if result.first_broken else None
+    broken_page = (result["first_broken"] - 1) // EVENTS_PER_PAGE + 1 if result["first_broken"] else None
     context = {"result": result, "kept": kept, "broken_page": broken_page}
     return render(request, "editorial/audit/verify.html", context)
 

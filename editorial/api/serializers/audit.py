@@ -33,6 +33,13 @@ class AuditEventOutput(serializers.ModelSerializer):
         return event.actor.username if event.actor_id else None
 
 
+class RecordProblemOutput(serializers.Serializer):
+    record = serializers.CharField(help_text="e.g. reviewers.decision")
+    id = serializers.IntegerField()
+    problem = serializers.CharField()
+    event = serializers.IntegerField(allow_null=True, help_text="The seq of the event it was compared with.")
+
+
 class VerifyOutput(serializers.Serializer):
     ok = serializers.BooleanField()
     checked = serializers.IntegerField()
@@ -40,3 +47,8 @@ class VerifyOutput(serializers.Serializer):
     reason = serializers.CharField(allow_null=True)
     head_seq = serializers.IntegerField()
     head_hash = serializers.CharField()
+    expected_hash = serializers.CharField(allow_null=True)
+    found_hash = serializers.CharField(allow_null=True)
+    checkpoints = serializers.IntegerField(help_text="Signed checkpoints the chain was checked against.")
+    checkpoint = serializers.CharField(allow_null=True, help_text="The checkpoint that caught a break.")
+    records = RecordProblemOutput(many=True, help_text="Records that do not match the event that created them.")

@@ -11,11 +11,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from editorial import permissions
-from editorial.audit import verify_chain
 from editorial.audit_export import csv_lines
 from editorial.exceptions import InvalidInput
 from editorial.moments import parse_moment
 from editorial.selectors import audit_events
+from editorial.verification import verify_audit
 
 from ..base import EditorialAPIView
 from ..serializers import audit as s
@@ -77,7 +77,7 @@ class AuditVerify(EditorialAPIView):
     @extend_schema(responses=s.VerifyOutput)
     def get(self, request):
         permissions.require_can_verify_audit(request.user)
-        return Response(verify_chain().as_dict())
+        return Response(verify_audit())
 
 
 class ArticleHistory(EditorialAPIView, ListAPIView):

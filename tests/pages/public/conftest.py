@@ -5,22 +5,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article
-from editorial.services import publishing
 from tests.factories import reviewed_article
-
-
-@pytest.fixture
-def publish(editor, django_capture_on_commit_callbacks):
-    """`publish(article)` asks for the next version and runs the publishing task; returns the fresh article."""
-
-    def run(article, **kwargs) -> Article:
-        with django_capture_on_commit_callbacks(execute=True):
-            publishing.request_publication(article, actor=editor, **kwargs)
-        article = Article.objects.select_related("live_version").get(pk=article.pk)
-        assert article.live_version is not None, "the publishing task did not make a version"
-        return article
-
-    return run
 
 
 @pytest.fixture
