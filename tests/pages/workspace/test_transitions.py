@@ -6,8 +6,10 @@ from django.urls import reverse
 from articles.models import Article, ArticleState
 from editorial.models import AuditEvent
 from editorial.services import annotations as annotation_services
+from editorial.services import articles as article_services
+from editorial.services import workflow
 from reviewers.models import ConflictDeclaration, Decision
-from tests.factories import PASSWORD, make_article
+from tests.factories import PASSWORD, make_article, sign_decision
 from tests.pages.workspace.helpers import audit_count, selectors_for, shown, snapshot, workspace_url
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +223,20 @@ def test_a_conflicted_member_cannot_decide(signed_in, article, board):
     response = signed_in(board).post(transition_url(article, "approve"), {"password": PASSWORD, "revision": 1})
     assert "You declared a conflict of interest on this article." in shown(response)
     assert not Decision.objects.exists()
+
+
+def test_a_stale_decision_form_signs_nothing(signed_in, article, author, editor, board, board2):
+    """The member's page shows revision 1; revision 2 is submitted and under review before they sign."""
+    client = signed_in(board2)
+    form = client.get(workspace_url(article)).content.decode()
+    assert '<input type="hidden" name="revision" value="1">' in form.split('id="decision-form"')[1]
+    sign_decision(article, verdict="request_changes", actor=board, password=PASSWORD, comment="Rework it")
+    workflow.revise_article(article, actor=author)
+    article_services.edit_article(Article.objects.get(pk=article.pk), actor=author, title="A new question?")
+    workflow.submit_article(Article.objects.get(pk=article.pk), actor=author)
+    workflow.start_review(Article.objects.get(pk=article.pk), actor=editor)
+    before, events = snapshot(article), audit_count()
+    response = client.post(transition_url(article, "approve"), {"password": PASSWORD, "revision": 1})
+    assert "You read revision 1, but revision 2 is current" in shown(response)[0]
+    assert not Decision.objects.filter(reviewer=board2).exists()
+    assert snapshot(article) == before and audit_count() == events
