@@ -1,6 +1,9 @@
 """Settings, read from the environment; the defaults are the embedded set-up (SQLite, in-process tasks)."""
 
+import datetime
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import environ
@@ -26,22 +29,36 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 
-def secret_key() -> str:
-    """SECRET_KEY from the environment; else a random key kept beside the embedded database, never a
-    constant from the source (which would let anyone forge sessions)."""
+def secret_key(path: Path = BASE_DIR / ".secret_key") -> str:
+    """SECRET_KEY from the environment; else a random key kept in a file beside the embedded database, never
+    a constant from the source (which would let anyone forge sessions).
+
+    Several processes may start at once: the key is written whole to a file of this process's own (mode
+    0600), then linked to its name, which fails if another process got there first. So the name only
+    ever holds a complete key, every process reads the same one, and none waits.
+    """
     if env_value("SECRET_KEY"):
         return env_value("SECRET_KEY")
-    path = BASE_DIR / ".secret_key"
     if not path.exists():
-        import secrets
-
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(64))
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it: use theirs
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise RuntimeError(f"{path} holds no usable secret key; delete it to make a new one, or set SECRET_KEY")
+    return key
 
 
 SECRET_KEY = secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -52,7 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "django_fsm",
@@ -71,6 +89,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "editorial.accounts.SignInLimitMiddleware",
+    "editorial.accounts.SessionTimeoutMiddleware",
+    # Last: turns a sign-in refused for a locked-out username into the 429 page (editorial.accounts).
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in for a username locked out after repeated failures.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,8 +136,40 @@ DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in (API.md "Sign-in and signing attempts"): 10 consecutive failures for one username, through the
+# web form, the admin or the API token endpoint, lock that username for 15 minutes; a success resets the
+# count. django-axes keeps the counts in the database, so every web process agrees.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 15 minutes from the lock, however many tries meanwhile
+AXES_LOCKOUT_CALLABLE = "editorial.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "editorial.accounts.client_address"
+AXES_VERBOSE = False
+# axes.W006 asks to lock addresses too: the per-address limit below does that, with a bound that an office
+# behind one address does not reach by honest mistakes (axes would lock it after 10 failures by anyone).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# On top, per client address (through NUM_PROXIES), counted in the shared cache: attempts at any usernames.
+EDITORIAL_SIGN_IN_ATTEMPTS_PER_ADDRESS = int(env_value("SIGN_IN_ATTEMPTS_PER_ADDRESS", "50"))
+EDITORIAL_SIGN_IN_WINDOW_SECONDS = 15 * 60
+# Signing a decision: 5 consecutive wrong passwords lock that member's signing for 15 minutes.
+EDITORIAL_SIGNING_FAILURE_LIMIT = 5
+EDITORIAL_SIGNING_LOCK = datetime.timedelta(minutes=15)
+
+# API tokens (django-rest-knox): hashed at rest, expiring, revocable; a new password or a deactivation ends
+# them all. `Authorization: Token <token>` as before.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=int(env_value("API_TOKEN_TTL_HOURS", "10"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": 20,
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -127,7 +187,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-SESSION_COOKIE_AGE = 8 * 3600  # a working day; re-sign-in after it
+# Sessions end after a working day however busy (absolute), or after 30 minutes without a request (idle).
+SESSION_COOKIE_AGE = 8 * 3600
+EDITORIAL_SESSION_IDLE_SECONDS = int(env_value("SESSION_IDLE_MINUTES", "30")) * 60
 
 # Request limits (API.md, Conventions): 1 MiB a request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -200,7 +262,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "editorial.accounts.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -258,9 +320,15 @@ HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
-SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_SECONDS = int(env_value("HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Preloading asks browsers to ship the domain as HTTPS-only: hard to undo, so it can be switched off.
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+if HTTPS:
+    # __Host- cookies: sent only over HTTPS, only to this host, for every path (ASVS 3.3.x).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 LOGGING = {
     "version": 1,

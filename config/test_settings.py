@@ -4,6 +4,7 @@ from .settings import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The suite's flush truncates the append-only tables between transactional tests (editorial.protection).

@@ -7,12 +7,14 @@ from django.views import defaults
 from django.views.generic import RedirectView
 
 from editorial.api import errors
+from editorial.web import desk
 
 urlpatterns = [
     path("api/v1/", include("editorial.api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", desk.PasswordChange.as_view(), name="password-change"),
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("", include("editorial.urls")),
 ]

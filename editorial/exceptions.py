@@ -46,3 +46,14 @@ class StateConflict(EditorialError):
 class TooLarge(EditorialError):
     status_code = 413
     default_code = "too_large"
+
+
+class TooManyAttempts(EditorialError):
+    """429: too many attempts; refused until `retry_after` seconds have passed (the Retry-After header)."""
+
+    status_code = 429
+    default_code = "too_many_attempts"
+
+    def __init__(self, detail: str, code: str | None = None, *, retry_after: int, **extra) -> None:
+        super().__init__(detail, code, **extra)
+        self.retry_after = max(1, int(retry_after))

@@ -141,6 +141,7 @@ class NotificationKind(models.TextChoices):
     CONFLICT = "conflict", "Conflict of interest declared"
     REREVIEW = "rereview", "Periodic re-review due"
     READER_REPORT = "reader_report", "Reader report or question"
+    ACCOUNT = "account", "Account locked or deactivated"
 
 
 # Kinds a user may not switch off: they carry a duty (a review to do, a safety-relevant change).
@@ -149,6 +150,7 @@ REQUIRED_KINDS = {
     NotificationKind.OVERDUE,
     NotificationKind.RETRACTED,
     NotificationKind.REREVIEW,
+    NotificationKind.ACCOUNT,
 }
 
 
@@ -236,3 +238,20 @@ class ReaderReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.article_id}"
+
+
+class SigningAttempts(models.Model):
+    """A board member's consecutive failed signatures; `locked_until` set when they reach the limit.
+
+    21 CFR 11.300(d): attempts at unauthorised use are detected and reported. A success resets the count.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_attempts")
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.failures} failed signature(s)"
+
+    def locked(self, now) -> bool:
+        return self.locked_until is not None and self.locked_until > now

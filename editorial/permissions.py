@@ -68,6 +68,11 @@ def can_triage_reader_reports(user) -> bool:
     return can_edit_any_article(user)
 
 
+def can_unlock_accounts(user) -> bool:
+    """Editors lift sign-in and signing locks."""
+    return can_edit_any_article(user)
+
+
 def can_declare_conflict(user) -> bool:
     return _has(user, "reviewers.add_conflictdeclaration") and board_profile(user) is not None
 
@@ -147,6 +152,10 @@ def require_can_read_audit(user) -> None:
 
 def require_can_verify_audit(user) -> None:
     require(can_verify_audit(user), "Only auditors can verify the audit chain.")
+
+
+def require_can_unlock_accounts(user) -> None:
+    require(can_unlock_accounts(user), "Only editors can unlock accounts.")
 
 
 def require_can_triage(user) -> None:

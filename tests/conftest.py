@@ -84,10 +84,10 @@ def api():
 
     class Client(APIClient):
         def as_user(self, user):
-            from rest_framework.authtoken.models import Token
+            from knox.models import AuthToken
 
-            token, _ = Token.objects.get_or_create(user=user)
-            self.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _, token = AuthToken.objects.create(user)
+            self.credentials(HTTP_AUTHORIZATION=f"Token {token}")
             return self
 
     return Client()

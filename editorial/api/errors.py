@@ -12,7 +12,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from editorial.exceptions import EditorialError
+from editorial.exceptions import EditorialError, TooManyAttempts
 
 security_log = logging.getLogger("editorial.security")
 
@@ -53,7 +53,8 @@ def exception_handler(exc, context) -> Response | None:
                 getattr(request, "path", None),
                 exc.code,
             )
-        return Response(error_body(exc.detail, exc.code, **exc.extra), status=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
+        return Response(error_body(exc.detail, exc.code, **exc.extra), status=exc.status_code, headers=headers)
     if isinstance(exc, ConcurrentTransition):
         return Response(
             error_body("Another change to this article won; reload and try again.", "concurrent_change"),

@@ -2,30 +2,21 @@
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import AnonRateThrottle
 
-from .base import SizeLimitMixin
 from .views import annotations as annotation_views
 from .views import articles as article_views
 from .views import audit as audit_views
+from .views import auth as auth_views
 from .views import notifications as notification_views
 from .views import publishing as publishing_views
 from .views import workflow as workflow_views
 
-
-class LoginThrottle(AnonRateThrottle):
-    rate = "20/min"
-
-
-class TokenView(SizeLimitMixin, ObtainAuthToken):
-    throttle_classes = [LoginThrottle]
-
-
 article = "articles/<int:article_id>/"
 
 urlpatterns = [
-    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/", auth_views.TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", auth_views.TokenRevoke.as_view(), name="api-token-revoke"),
+    path("auth/token/revoke/all/", auth_views.TokenRevoke.as_view(everywhere=True), name="api-token-revoke-all"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("articles/", article_views.ArticleListCreate.as_view(), name="api-articles"),
     path(article, article_views.ArticleDetail.as_view(), name="api-article"),

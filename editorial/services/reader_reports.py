@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article, ArticleState, PublishedVersion
 from editorial import permissions
 from editorial.audit import record_event
-from editorial.exceptions import InvalidInput, StateConflict
+from editorial.exceptions import InvalidInput, StateConflict, TooManyAttempts
 from editorial.models import NotificationKind, ReaderReport, ReaderReportStatus
 from editorial.notifications import editors, notify
 
@@ -21,9 +21,7 @@ REPORTS_PER_HOUR = 5
 MAX_MESSAGE_CHARS = 5000
 
 
-class RateLimited(StateConflict):
-    status_code = 429
-    default_code = "rate_limited"
+RATE_WINDOW_SECONDS = 3600
 
 
 def _rate_key(client: str) -> str:
@@ -43,9 +41,11 @@ def submit_reader_report(
     if len(message) > MAX_MESSAGE_CHARS:
         raise InvalidInput(f"Please keep it under {MAX_MESSAGE_CHARS:,} characters.", errors={"message": ["Too long."]})
     key = _rate_key(client)
-    cache.add(key, 0, 3600)
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
     if cache.incr(key) > REPORTS_PER_HOUR:
-        raise RateLimited("Too many messages from here; please try again in an hour.")
+        raise TooManyAttempts(
+            "Too many messages from here; please try again in an hour.", "rate_limited", retry_after=RATE_WINDOW_SECONDS
+        )
     report = ReaderReport.objects.create(
         article=version.article, version=version, kind=kind, message=message, email=email, audience=audience
     )

@@ -1,19 +1,30 @@
-"""Creating and updating users with exactly one role (and a board profile for board members)."""
+"""Accounts: users with exactly one role (and a board profile for board members), passwords, deactivation,
+and the locks that guard sign-in and signing."""
 
 from __future__ import annotations
 
 import datetime
+import logging
 
+from axes.utils import reset as reset_sign_in_failures
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from knox.models import AuthToken
 
+from editorial import permissions
 from editorial.audit import record_event
-from editorial.exceptions import InvalidInput
+from editorial.exceptions import InvalidInput, NotFound, StateConflict
+from editorial.models import NotificationKind
+from editorial.notifications import editors, notify
 from editorial.roles import ROLE_GROUPS, role_of
-from reviewers.models import BoardMember
+from reviewers.models import Assignment, BoardMember
+
+security_log = logging.getLogger("editorial.security")
 
 
 @transaction.atomic
@@ -37,16 +48,15 @@ def save_user_with_role(
     created = user is None
     if created:
         user = user_model(username=username)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise InvalidInput(" ".join(error.messages), errors={"password": error.messages}) from error
+    _validate(password, user)
     before = (
         None
         if created
         else {"role": role_of(user), "name": user.get_full_name(), "active": user.is_active, "staff": user.is_staff}
     )
     user.set_password(password)
+    # A new password (even the same one) ends every session and token the user had.
+    ended = {"sessions": 0, "tokens": 0} if created else end_sessions_and_tokens(user)
     if name:
         user.first_name, _, user.last_name = name.partition(" ")
     if email:
@@ -76,5 +86,97 @@ def save_user_with_role(
         after["credentials_valid_until"] = (
             profile.credentials_valid_until.isoformat() if profile.credentials_valid_until else None
         )
+    if not created:
+        after["ended"] = ended
     record_event("user.create" if created else "user.update", actor=actor, obj=user, before=before, after=after)
     return user
+
+
+def _validate(password: str, user) -> None:
+    """Django's password validators (length, common, numeric, like the username): 400 with their sentences."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), errors={"password": error.messages}) from error
+
+
+def end_sessions_and_tokens(user) -> dict:
+    """End every session and API token the user has (on a new password, or a deactivation)."""
+    tokens, _ = AuthToken.objects.filter(user=user).delete()
+    # Sessions are stored by key, not by user: read the live ones (an editorial team has few).
+    mine = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    sessions, _ = Session.objects.filter(session_key__in=mine).delete()
+    return {"sessions": sessions, "tokens": tokens}
+
+
+@transaction.atomic
+def change_password(user, *, new_password: str) -> dict:
+    """The user's own new password (already checked by the form's old-password field): validated, set, and
+    every other session and token ended; audited."""
+    _validate(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    ended = end_sessions_and_tokens(user)
+    record_event("user.password_change", actor=user, obj=user, after={"ended": ended})
+    return ended
+
+
+@transaction.atomic
+def deactivate_user(username: str, *, reason: str, actor=None):
+    """End an account: sign-in refused, every session and token ended, board membership inactive; the user's
+    records and signatures stay. Editors are told about the member's open assignments."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("A reason is required to deactivate a user.", errors={"reason": ["This field is required."]})
+    user = get_user_model().objects.select_for_update().filter(username=username).first()
+    if user is None:
+        raise NotFound(f"There is no user {username!r}.")
+    if not user.is_active:
+        raise StateConflict(f"{username} is already deactivated.", "already_deactivated")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    BoardMember.objects.filter(user=user).update(active=False)
+    ended = end_sessions_and_tokens(user)
+    open_assignments = list(Assignment.objects.pending().filter(reviewer=user).values_list("article_id", flat=True))
+    event = record_event(
+        "user.deactivate",
+        actor=actor,
+        obj=user,
+        before={"active": True},
+        after={"active": False, "ended": ended, "open_assignments": open_assignments},
+        reason=reason,
+    )
+    if open_assignments:
+        notify(
+            NotificationKind.ACCOUNT,
+            event=event,
+            recipients=editors(),
+            subject=f"{username} was deactivated with {len(open_assignments)} open review(s)",
+            body=f"Reason: {reason}. Assign other board members to these articles: "
+            + ", ".join(f"#{pk}" for pk in open_assignments),
+        )
+    return user
+
+
+@transaction.atomic
+def record_lockout(*, username: str, address: str) -> None:
+    """A username locked out after repeated failed sign-ins (django-axes): audited and logged."""
+    user = get_user_model().objects.filter(username=username).first()
+    security_log.warning("sign-in locked out username=%r address=%r", username, address)
+    record_event(
+        "account.lock", actor=None, obj=user, after={"username": username, "address": address, "what": "sign-in"}
+    )
+
+
+@transaction.atomic
+def unlock_sign_in(username: str, *, actor) -> int:
+    """An editor lifts a username's sign-in lockout (its failed attempts are forgotten); audited."""
+    permissions.require_can_unlock_accounts(actor)
+    reset = reset_sign_in_failures(username=username)
+    user = get_user_model().objects.filter(username=username).first()
+    record_event("account.unlock", actor=actor, obj=user, after={"username": username, "what": "sign-in"})
+    return reset

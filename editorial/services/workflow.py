@@ -17,6 +17,7 @@ from reviewers.eligibility import Refusal
 from reviewers.models import Assignment, Decision, RevisionApproval, Verdict
 from reviewers.selectors import open_blocking_annotation_ids, quorum_status
 
+from . import signing
 from .common import lock_article, require_reason
 from .publishing import retract_unapproved_live_version, review_interval
 
@@ -250,47 +251,42 @@ def record_decision(
     """A board member's signed decision on the revision they read (`revision`, its number); it may move the
     article. The revision must be the current one: a member whose page is out of date signs nothing.
 
-    A wrong password is refused, and only the failed attempt is recorded (in the audit trail).
+    The answers come in API.md's order: 403 (who may decide), 429 (signing locked), 400 (the password, the
+    revision, a reason to reject), then the password is checked, before the article's lock is taken (it is
+    slow on purpose), then under the lock the 409s. A wrong password records only the failed attempt.
     """
-    failure: EditorialError | None = None
     name = TRANSITION_FOR[verdict]
+    permissions.require_may_decide(article, actor)
+    signing.require_not_locked(actor)
+    missing = {
+        field: ["This field is required."]
+        for field, value in (("password", password), ("revision", revision))
+        if not value
+    }
+    if missing:
+        needed = " and ".join(MISSING_FOR_SIGNATURE[field] for field in missing)
+        verb = "are" if len(missing) > 1 else "is"
+        raise InvalidInput(f"{needed[0].upper()}{needed[1:]} {verb} required to sign this decision.", errors=missing)
+    if verdict == Verdict.REJECT:
+        comment = require_reason(comment, "reject an article")
+    if not actor.check_password(password):
+        signing.record_failed_signature(article, actor, verdict=verdict, revision=revision)
+        raise Forbidden("The password did not match; nothing was signed.", "signature_failed")
+    signing.reset_failed_signatures(actor)
     with transaction.atomic():
         article = lock_article(article)
+        # Again under the lock: an assignment or a declaration may have changed meanwhile.
         declaration_refusal, facts = permissions.require_may_decide(article, actor)
-        missing = {
-            field: ["This field is required."]
-            for field, value in (("password", password), ("revision", revision))
-            if not value
-        }
-        if missing:
-            needed = " and ".join(MISSING_FOR_SIGNATURE[field] for field in missing)
-            verb = "are" if len(missing) > 1 else "is"
-            raise InvalidInput(
-                f"{needed[0].upper()}{needed[1:]} {verb} required to sign this decision.", errors=missing
+        current = article.current_revision
+        if revision != current.number:
+            raise StateConflict(
+                f"You read revision {revision}, but revision {current.number} is current: read it before you "
+                "sign. Nothing was signed.",
+                "stale_revision",
+                current_revision=current.number,
             )
-        if verdict == Verdict.REJECT:
-            comment = require_reason(comment, "reject an article")
-        if not actor.check_password(password):
-            record_event(
-                "decision.signature_failed",
-                actor=actor,
-                obj=article,
-                article_id=article.pk,
-                after={"verdict": verdict, "revision": revision},
-            )
-            failure = Forbidden("The password did not match; nothing was signed.", "signature_failed")
-        else:
-            current = article.current_revision
-            if revision != current.number:
-                raise StateConflict(
-                    f"You read revision {revision}, but revision {current.number} is current: read it before you "
-                    "sign. Nothing was signed.",
-                    "stale_revision",
-                    current_revision=current.number,
-                )
-            _check_decision_state(article, name, actor, declaration_refusal)
-            return _record_signed_decision(article, name, verdict, actor, comment, facts)
-    raise failure
+        _check_decision_state(article, name, actor, declaration_refusal)
+        return _record_signed_decision(article, name, verdict, actor, comment, facts)
 
 
 def _record_signed_decision(article: Article, name: str, verdict: str, actor, comment: str, facts) -> Article:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from editorial import permissions
 from editorial.models import Notification
+from editorial.services import users
 
 # The first desk the user may use is their home (an editor may also read the audit log).
 HOMES = (
@@ -52,3 +56,15 @@ def mark_read(request, notification_id: int):
 def mark_all_read(request):
     Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
     return redirect("inbox")
+
+
+class PasswordChange(PasswordChangeView):
+    """The user's own password: Django's validators; every other session and every API token ends."""
+
+    template_name = "registration/password_change.html"
+
+    def form_valid(self, form):
+        users.change_password(form.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)  # this session goes on
+        messages.success(self.request, "Your password was changed; your other sessions and API tokens ended.")
+        return redirect("home")

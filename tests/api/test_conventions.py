@@ -46,7 +46,8 @@ def test_token_with_right_password(api, author):
     response = api.post("/api/v1/auth/token/", {"username": "author", "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == {"token"} and len(body["token"]) >= 20
+    assert set(body) == {"token", "expiry"} and len(body["token"]) >= 20
+    assert body["expiry"].endswith("Z")  # the token's life ends (UTC)
     # ...and the token signs the client in.
     api.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert api.get(ARTICLES).status_code == 200

@@ -13,7 +13,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition, require_POST, require_safe
 
 from articles.models import ArticleState, PublishedVersion, Reference, ReferenceKind
-from editorial.exceptions import EditorialError
+from editorial.accounts import client_address
+from editorial.exceptions import EditorialError, TooManyAttempts
 from editorial.models import ReaderReportKind
 from editorial.services.reader_reports import MAX_MESSAGE_CHARS, submit_reader_report
 from reviewers.models import ReviewStatus
@@ -216,13 +217,13 @@ def reader_report(request, slug: str):
             message=data["message"],
             email=data["email"],
             audience=audience,
-            client=request.META.get("REMOTE_ADDR") or "unknown",
+            client=client_address(request),
         )
     except EditorialError as error:
         feedback = Feedback(kind=data["kind"], message=data["message"], email=data["email"], error=error.detail)
         response: HttpResponse = _version_page(request, version, feedback=feedback, status=error.status_code)
-        if error.status_code == 429:
-            response.headers["Retry-After"] = "3600"
+        if isinstance(error, TooManyAttempts):
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
     messages.success(request, thanks)
     return redirect(back)
