@@ -258,6 +258,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-digests": {"task": "editorial.send_digests", "schedule": 24 * 3600.0},
     "open-due-rereviews": {"task": "editorial.open_due_rereviews", "schedule": 6 * 3600.0},
     "audit-checkpoint": {"task": "editorial.audit_checkpoint", "schedule": 3600.0},
+    "delete-expired-tokens": {"task": "editorial.delete_expired_tokens", "schedule": 24 * 3600.0},
 }
 
 REST_FRAMEWORK = {

@@ -18,6 +18,7 @@ from axes.exceptions import AxesBackendPermissionDenied
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
@@ -96,9 +97,13 @@ def sign_in(request, username: str, password: str):
     `request` is Django's request (the lockout is counted per username across every door).
     """
     try:
-        return auth.authenticate(request, username=username, password=password)
+        user = auth.authenticate(request, username=username, password=password)
     except AxesBackendPermissionDenied as locked:
         raise TooManyAttempts(LOCKED_SENTENCE, retry_after=_lockout_seconds()) from locked
+    if user is not None:
+        # A sign-in without a session still is one: the failures count starts again (django-axes listens).
+        user_logged_in.send(sender=type(user), request=request, user=user)
+    return user
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

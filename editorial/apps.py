@@ -10,4 +10,5 @@ class EditorialConfig(AppConfig):
     def ready(self) -> None:
         # The modules that register outbox handlers, so that a relay or a worker finds every kind.
         from . import checks, notifications  # noqa: F401
+        from .api import schema  # noqa: F401  (its security scheme must be known before a schema is made)
         from .services import publishing  # noqa: F401

@@ -10,6 +10,7 @@ DESK_LINKS = (
     (permissions.can_review, "My review queue", "review-queue"),
     (permissions.can_publish, "Editor desk", "editor-desk"),
     (permissions.can_triage_reader_reports, "Reader reports", "reader-reports"),
+    (permissions.can_unlock_accounts, "Accounts", "editor-accounts"),
     (permissions.can_read_audit, "Audit log", "audit-log"),
     (permissions.can_read_audit, "What was live", "audit-live"),
     (permissions.can_write_articles, "New article", "article-new"),

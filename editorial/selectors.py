@@ -1,10 +1,15 @@
-"""Reads of the audit trail."""
+"""Reads of the audit trail, and of the accounts editors look after."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet, Sum
+from django.utils import timezone
 
-from .models import AuditEvent
+from reviewers.models import Assignment
+
+from .models import AuditEvent, SigningAttempts
 
 
 def audit_events(*, article_id=None, actor_username=None, actions=None, since=None, until=None) -> QuerySet[AuditEvent]:
@@ -20,3 +25,31 @@ def audit_events(*, article_id=None, actor_username=None, actions=None, since=No
     if until is not None:
         events = events.filter(at__lte=until)
     return events
+
+
+def sign_in_locks() -> list[dict]:
+    """Usernames locked out now after repeated failed sign-ins: username, failures, when it ends."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    rows = (
+        AccessAttempt.objects.filter(attempt_time__gte=since, username__isnull=False)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("username")
+    )
+    return [{**row, "until": row["last"] + settings.AXES_COOLOFF_TIME} for row in rows]
+
+
+def signing_locks() -> QuerySet[SigningAttempts]:
+    """Board members whose signing is locked now."""
+    return SigningAttempts.objects.filter(locked_until__gt=timezone.now()).select_related("user__board_profile")
+
+
+def assignments_of_people_who_left() -> QuerySet[Assignment]:
+    """Reviews still owed by members whose account or board membership has ended: to assign to someone else."""
+    return (
+        Assignment.objects.pending()
+        .filter(Q(reviewer__is_active=False) | Q(reviewer__board_profile__active=False))
+        .select_related("article__current_revision", "reviewer__board_profile")
+        .order_by("due", "id")
+    )

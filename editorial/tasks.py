@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
+from knox.models import AuthToken
 
 from . import checkpoints, notifications, outbox
 from .services import publishing, workflow
@@ -54,3 +56,10 @@ def open_due_rereviews() -> int:
 def audit_checkpoint() -> int:
     checkpoint, _ = checkpoints.write_checkpoint()
     return checkpoint.seq
+
+
+@shared_task(name="editorial.delete_expired_tokens", **TASK_OPTIONS)
+def delete_expired_tokens() -> int:
+    """Expired API tokens are refused when presented; this clears the ones never presented again."""
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    return deleted

@@ -1,4 +1,22 @@
-"""drf-spectacular hooks: document the error responses every operation can give."""
+"""drf-spectacular: the API tokens' security scheme, and the error responses every operation can give."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>` (django-rest-knox tokens, expiring; editorial.accounts)."""
+
+    target_class = "editorial.accounts.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'An API token from POST /api/v1/auth/token/, sent as "Token <token>".',
+        }
+
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -17,6 +35,7 @@ _ERRORS = {
     "404": "Unknown, or not visible to this user",
     "409": "Not allowed in the current state, or a concurrent change won",
     "413": "Too large",
+    "429": "Too many attempts; retry after the Retry-After header's seconds",
 }
 
 

@@ -7,6 +7,7 @@ import datetime
 import logging
 
 from axes.utils import reset as reset_sign_in_failures
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -19,7 +20,7 @@ from knox.models import AuthToken
 from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, NotFound, StateConflict
-from editorial.models import NotificationKind
+from editorial.models import AuditEvent, NotificationKind
 from editorial.notifications import editors, notify
 from editorial.roles import ROLE_GROUPS, role_of
 from reviewers.models import Assignment, BoardMember
@@ -164,9 +165,13 @@ def deactivate_user(username: str, *, reason: str, actor=None):
 
 @transaction.atomic
 def record_lockout(*, username: str, address: str) -> None:
-    """A username locked out after repeated failed sign-ins (django-axes): audited and logged."""
-    user = get_user_model().objects.filter(username=username).first()
+    """A username locked out after repeated failed sign-ins (django-axes): audited once per lock, logged for
+    every attempt refused while it lasts."""
     security_log.warning("sign-in locked out username=%r address=%r", username, address)
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    if AuditEvent.objects.filter(action="account.lock", at__gte=since, after__username=username).exists():
+        return
+    user = get_user_model().objects.filter(username=username).first()
     record_event(
         "account.lock", actor=None, obj=user, after={"username": username, "address": address, "what": "sign-in"}
     )

@@ -26,13 +26,13 @@ from articles.models import (
     Revision,
 )
 from articles.selectors import visible_articles
-from editorial import permissions
+from editorial import permissions, selectors
 from editorial.exceptions import InvalidInput
 from editorial.models import ReaderReport, ReaderReportStatus
 from editorial.moments import parse_moment
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
-from editorial.services import publishing, reader_reports, workflow
+from editorial.services import publishing, reader_reports, signing, users, workflow
 from reviewers.eligibility import declarations_in_force
 from reviewers.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Decision
 from reviewers.selectors import quorum_status, review_statuses, suggested_reviewers
@@ -113,6 +113,7 @@ def desk(request):
         article.rereview_due_now = article.next_review_due <= today
     context = {
         "columns": columns,
+        "left": list(selectors.assignments_of_people_who_left()),
         "backlog": sum(waiting.values()),
         "overdue": overdue,
         "rereview": rereview,
@@ -352,6 +353,36 @@ def rereview(request, article_id: int):
     return _back(article.pk)
 
 
+# -- accounts -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@allowed_if(permissions.can_unlock_accounts)
+def accounts(request):
+    """Locked sign-ins and signatures (to unlock once the person is reached), and reviews owed by people who
+    left."""
+    context = {
+        "sign_in_locks": selectors.sign_in_locks(),
+        "signing_locks": list(selectors.signing_locks()),
+        "left": list(selectors.assignments_of_people_who_left()),
+    }
+    return render(request, "editorial/editor/accounts.html", context)
+
+
+UNLOCKS = {"sign-in": users.unlock_sign_in, "signing": signing.unlock_signing}
+
+
+@require_POST
+@allowed_if(permissions.can_unlock_accounts)
+def unlock(request):
+    what, username = request.POST.get("what", ""), request.POST.get("username", "").strip()
+    if what not in UNLOCKS or not username:
+        messages.error(request, "Choose a lock to lift.")
+    else:
+        attempt(request, UNLOCKS[what], username, actor=request.user, success=f"Unlocked {what} for {username}.")
+    return redirect("editor-accounts")
+
+
 # -- reader reports -------------------------------------------------------------------------------------
 
 HANDLED_PER_PAGE = 50
@@ -403,6 +434,8 @@ urlpatterns = [
     path("desk/editor/articles/<int:article_id>/retract/", retract, name="editor-retract"),
     path("desk/editor/articles/<int:article_id>/start-review/", start_review, name="editor-start-review"),
     path("desk/editor/articles/<int:article_id>/rereview/", rereview, name="editor-rereview"),
+    path("desk/editor/accounts/", accounts, name="editor-accounts"),
+    path("desk/editor/accounts/unlock/", unlock, name="editor-unlock"),
     path("desk/editor/reports/", reports, name="reader-reports"),
     path("desk/editor/reports/<int:report_id>/triage/", triage, name="reader-report-triage"),
 ]

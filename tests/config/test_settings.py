@@ -74,3 +74,42 @@ def test_database_and_cache_urls():
     empty = settings_under({"DATABASE_URL": "", "CACHE_URL": ""})  # set but empty counts as unset
     assert empty["ENGINE"] == "django.db.backends.sqlite3"
     assert empty["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_the_secret_key_file_is_made_once_whole_and_private(tmp_path):
+    """Eight processes start at once with no key: they all read the same complete key, from a 0600 file."""
+    path = tmp_path / ".secret_key"
+    code = (
+        "import sys, pathlib; sys.argv = ['x']; import os; os.environ.pop('SECRET_KEY', None); "
+        "from config.settings import secret_key; print(secret_key(pathlib.Path(sys.stdin.read())))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, **pipes) for _ in range(8)]
+    keys = {process.communicate(str(path), timeout=60)[0].strip() for process in processes}
+    assert len(keys) == 1 and len(keys.pop()) >= 64
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir()] == [".secret_key"]  # no temporary file left behind
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")},
+        "HTTPS": "1",
+        "ALLOWED_HOSTS": "editorial.example.org",
+        "AUDIT_CHECKPOINT_KEY": "a checkpoint key of its own",
+        "SECRET_KEY": "k" * 10 + "a-long-random-looking-secret-key-for-the-deployment-check-9f8e7d6c5b4a",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_PRELOAD, "
+        "'testserver' in s.ALLOWED_HOSTS)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True).stdout
+    assert shown.split() == ["__Host-sessionid", "__Host-csrftoken", "True", "True", "False"]

@@ -128,11 +128,30 @@ def test_missing_role_or_password_is_refused():
     assert not User.objects.filter(username="x").exists()
 
 
-def test_weak_password_is_refused_and_nothing_is_written():
-    with pytest.raises(CommandError):
-        add_user("weak", role="author", password="short")
-    assert not User.objects.filter(username="weak").exists()
+@pytest.mark.parametrize(
+    ("password", "because"),
+    [
+        ("short", "too short"),
+        ("password1234", "too common"),
+        ("48151623424815", "entirely numeric"),
+        ("weakling12345", "too similar"),
+    ],
+)
+def test_weak_password_is_refused_and_nothing_is_written(password, because):
+    """Django's four validators: the command exits non-zero with their sentence and writes nothing."""
+    with pytest.raises(CommandError, match=because):
+        add_user("weakling", role="author", password=password)
+    assert not User.objects.filter(username="weakling").exists()
     assert not AuditEvent.objects.exists()
+
+
+def test_a_weak_new_password_leaves_an_existing_user_unchanged():
+    add_user("kept", role="author", password=STRONG)
+    with pytest.raises(CommandError):
+        add_user("kept", role="editor", password="short")
+    user = User.objects.get(username="kept")
+    assert user.check_password(STRONG) and groups_of("kept") == {"Authors"}
+    assert AuditEvent.objects.filter(action="user.update").count() == 0
 
 
 def test_new_user_can_get_a_token(api):
