@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous public pages straight from the cache, before the rest of the stack (no query on a hit).
+    "editorial.web.public.caching.PublicPageCache",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,7 +126,9 @@ TEMPLATES = [
 
 def database_from_env() -> dict:
     config = env.db_url_config(env_value("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
-    config.update({"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True})
+    # Persistent connections (checked before reuse): a new PostgreSQL connection per request costs more than
+    # most requests do.
+    config.update({"CONN_MAX_AGE": int(env_value("CONN_MAX_AGE", "60")), "CONN_HEALTH_CHECKS": True})
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock at BEGIN, so racing writers queue instead of
         # failing with "database is locked" half-way through a transaction.
@@ -202,10 +206,18 @@ EDITORIAL_MAX_TEXT_CHARS = 20_000
 EMAIL_DEFAULT_PORTS = {"smtp": 25, "smtp+tls": 587, "smtps": 587, "smtp+ssl": 465}
 
 
+# Names Django users also write (and this project's first edition took), for django-environ's schemes.
+EMAIL_SCHEME_ALIASES = {"locmem": "memorymail", "console": "consolemail", "submission": "smtp+tls", "file": "filemail"}
+
+
 def email_from_env() -> dict:
     """EMAIL_URL in django-environ's schemes: consolemail:// (the default), smtp://, smtp+tls:// (STARTTLS),
-    smtp+ssl:// (TLS from the start), filemail:///relative/dir or filemail:////absolute/dir, memorymail://."""
+    smtp+ssl:// (TLS from the start), filemail:///relative/dir or filemail:////absolute/dir, memorymail://;
+    also locmem://, console://, submission:// and file:// (the same as memorymail, consolemail, smtp+tls,
+    filemail)."""
     url = env_value("EMAIL_URL", "consolemail://")
+    scheme, _, rest = url.partition("://")
+    url = f"{EMAIL_SCHEME_ALIASES.get(scheme, scheme)}://{rest}"
     config = {key: value for key, value in env.email_url_config(url).items() if value not in (None, "")}
     scheme = url.split("://", 1)[0]
     if scheme in EMAIL_DEFAULT_PORTS:
@@ -278,9 +290,27 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": int(env_value("NUM_PROXIES", "0")),
 }
 
-# A shared cache (Redis) in production, so rendered versions and rate limits hold across processes.
+# One cache every process shares, so cached pages, their tokens and the rate limits agree across web processes
+# and workers: CACHE_URL (Redis in production); else the broker's Redis when there is one (keys prefixed);
+# else, for the embedded default, files beside the database (the web server and the relay loop share them).
 if env_value("CACHE_URL"):
     CACHES = {"default": env.cache_url_config(env_value("CACHE_URL"))}
+elif (env_value("CELERY_BROKER_URL") or "").startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_value("CELERY_BROKER_URL"),
+            "KEY_PREFIX": "editorial-cache",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Editorial API",

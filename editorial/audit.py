@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Subquery
 from django.utils import timezone
 
+from . import page_versions
 from .models import GENESIS_HASH, HASHED_FIELDS, AuditChainHead, AuditEvent, event_hash
 
 
@@ -61,6 +62,8 @@ def record_event(
     # One INSERT: the database checks that the event continues the chain and moves the head to it
     # (editorial.protection), so nothing else may move the head.
     event.save()
+    # Whatever changed an article may change its public page: its cached pages stop being served.
+    page_versions.changed(article_id)
     return event
 
 

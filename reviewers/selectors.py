@@ -198,7 +198,12 @@ def review_statuses(article: Article, revision_ids, approved: set[int] | None = 
     or submitted. `approved` may pass the standing approvals when the caller has read them already."""
     revision_ids = set(revision_ids)
     approved = approved_revision_ids(revision_ids) if approved is None else approved
-    decided = set(Decision.objects.filter(revision_id__in=revision_ids).values_list("revision_id", flat=True))
+    undecided = revision_ids - approved
+    decided = (
+        set(Decision.objects.filter(revision_id__in=undecided).values_list("revision_id", flat=True).distinct())
+        if undecided
+        else set()
+    )
     statuses = {}
     for revision_id in revision_ids:
         if revision_id in approved:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -32,10 +31,6 @@ from reviewers.selectors import approved_revision_ids
 from .common import lock_article, require_reason
 
 PUBLISHABLE_IMMEDIATE_STATES = (ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW, ArticleState.APPROVED)
-
-
-def html_cache_key(version_id: int) -> str:
-    return f"editorial:version-html:{version_id}"
 
 
 def is_approved(revision: Revision) -> bool:
@@ -210,7 +205,6 @@ def run_publication(request_id: int) -> PublishedVersion | None:
             "approved": is_approved(request.revision),
         },
     )
-    transaction.on_commit(lambda: cache.set(html_cache_key(version.pk), version.html, None))
     recipients = author_and_editors(article)
     notify(
         NotificationKind.PUBLISHED,

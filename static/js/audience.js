@@ -1,10 +1,10 @@
-// "Which best describes you?": remembers the reader's choice (localStorage and a cookie the server reads)
-// and shows the plain-language summary to patients and caregivers. Without JavaScript the form's
+// "Which best describes you?": remembers the reader's choice in this browser (localStorage) and applies it
+// here, so the page itself is the same bytes for every reader (a shared cache may serve it); no cookie is
+// set. It shows the plain-language summary to patients and caregivers. Without JavaScript the form's
 // "Show" button asks the server for the page with ?audience=…, which works the same way.
 (() => {
   "use strict";
   const KEY = "editorial.audience";
-  const COOKIE = "audience";
   const LABELS = {
     professional: "Healthcare professional",
     patient: "Patient or caregiver",
@@ -15,32 +15,20 @@
     return Object.prototype.hasOwnProperty.call(LABELS, value) ? value : "";
   }
 
-  function readCookie() {
-    for (const part of document.cookie.split(";")) {
-      const [name, ...rest] = part.trim().split("=");
-      if (name === COOKIE) return valid(decodeURIComponent(rest.join("=")));
-    }
-    return "";
-  }
-
   function read() {
-    let stored = "";
     try {
-      stored = valid(window.localStorage.getItem(KEY) || "");
+      return valid(window.localStorage.getItem(KEY) || "");
     } catch (error) {
-      stored = ""; // storage disabled: the cookie still remembers
+      return ""; // storage disabled: the choice applies to this page only
     }
-    return stored || readCookie();
   }
 
   function remember(value) {
     try {
       window.localStorage.setItem(KEY, value);
     } catch (error) {
-      // storage disabled: the cookie below is enough
+      // storage disabled: nothing to remember it in
     }
-    const secure = window.location.protocol === "https:" ? "; Secure" : "";
-    document.cookie = `${COOKIE}=${encodeURIComponent(value)}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
   }
 
   function apply(value, announce) {
@@ -69,7 +57,7 @@
     const initial = read() || (checked ? valid(checked.value) : "");
     if (initial) {
       apply(initial, false);
-      if (!readCookie()) remember(initial);
+      remember(initial);
     }
     form.addEventListener("change", (event) => {
       const value = valid(event.target.value);

@@ -57,6 +57,8 @@ def settings_under(env: dict) -> dict:
         ("smtp+tls://mail.example.org", {"EMAIL_PORT": 587, "EMAIL_USE_TLS": True}),
         ("filemail:////tmp/editorial-mail", {"EMAIL_FILE_PATH": "/tmp/editorial-mail"}),
         ("memorymail://", {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}),
+        ("locmem://", {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}),
+        ("submission://mail.example.org", {"EMAIL_PORT": 587, "EMAIL_USE_TLS": True}),
     ],
 )
 def test_each_documented_email_url_starts_the_project(email_url, expected):
@@ -73,7 +75,10 @@ def test_database_and_cache_urls():
     assert found["CACHE"] == "django.core.cache.backends.redis.RedisCache"
     empty = settings_under({"DATABASE_URL": "", "CACHE_URL": ""})  # set but empty counts as unset
     assert empty["ENGINE"] == "django.db.backends.sqlite3"
-    assert empty["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
+    # Shared by every process: files for the embedded default, else the broker's Redis.
+    assert empty["CACHE"] == "django.core.cache.backends.filebased.FileBasedCache"
+    brokered = settings_under({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "CACHE_URL": ""})
+    assert brokered["CACHE"] == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_the_secret_key_file_is_made_once_whole_and_private(tmp_path):

@@ -1,72 +1,136 @@
-"""Conditional GET for the public pages: an ETag and Last-Modified from what the page depends on."""
+"""The public pages as a CDN can serve them: the same bytes for every anonymous reader, cached whole.
+
+For a reader without a session (no session cookie), `PublicPageCache` answers the article pages, their
+versions and the index from the cache with no database query: the cached entry is valid while its page
+token is current (editorial.page_versions replaces the token whenever the article changes, so a publication,
+a retraction or a decision shows at once, and nothing is ever purged). On a miss the view renders, and the
+response is stored under the token read before the view touched the database. Responses carry
+`Cache-Control: public` with a short `max-age` and `stale-while-revalidate`, and an ETag derived from the
+token that any client can revalidate (304). No cookie and no CSRF token is in these pages: the reader forms
+are protected otherwise (views.reader_report). Signed-in users (a session cookie) get their own, uncached
+page. A CDN in front should bypass its cache when the session cookie is present.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from pathlib import Path
 
-from django.contrib import messages
-from django.middleware.csrf import get_token
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
 from django.template.loader import get_template
+from django.utils.cache import patch_cache_control
 
-from .selectors import Fingerprint, fingerprint
+from editorial import page_versions
 
-# Part of every ETag, with a digest of the page's templates: a deploy that changes the markup changes it.
-PAGE_VERSION = "public-1"
+from .forms import FEEDBACK_FORMS
+
+# Part of every key, with a digest of the pages' templates: a deploy that changes the markup changes them.
+PAGE_VERSION = "public-2"
 PAGE_TEMPLATES = (
     "base.html",
     "editorial/public/article.html",
     "editorial/public/_reference.html",
     "editorial/public/_feedback.html",
+    "editorial/public/index.html",
+    "editorial/public/retracted.html",
 )
-
-
-def _conditional_key(request, slug: str, number: int | None = None) -> Fingerprint | None:
-    """The fingerprint when the page may be answered with 304, else None (no ETag, the view runs).
-
-    Signed-in users see their own header, and a page carrying a one-time message must be shown afresh.
-    """
-    if request.user.is_authenticated or len(messages.get_messages(request)):
-        return None
-    found = fingerprint(request, slug, number)
-    if found is None or found.retracted:
-        return None
-    return found
+PUBLIC_PATH = re.compile(r"^/articles/(?:(?P<slug>[-a-zA-Z0-9_]+)/(?:v/(?P<number>[0-9]+)/)?)?$")
+AUDIENCES = ("professional", "patient", "student")
+SENT = tuple(kind for kind, *_ in FEEDBACK_FORMS)
+MAX_AGE = 300  # seconds a shared cache may serve a page without asking again (API.md: at most 300)
+STALE_WHILE_REVALIDATE = 60
+CACHEABLE_STATUSES = (200, 410)
+ENTRY_TIMEOUT = 24 * 3600  # bounds what an unreachable entry occupies
 
 
 @functools.cache
-def _templates_digest() -> str:
+def templates_digest() -> str:
     digest = hashlib.sha256(PAGE_VERSION.encode())
     for name in PAGE_TEMPLATES:
         digest.update(Path(get_template(name).origin.name).read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _csrf_secret(request) -> str:
-    """The page carries a CSRF token for its forms, so a browser with another CSRF cookie needs a fresh page.
+def _variant(request, slug: str | None) -> str:
+    """The query parameters a page varies by (anything else is ignored, so it cannot bust the cache)."""
+    if slug is None:
+        page = request.GET.get("page", "")
+        return f"page={page}" if page.isdigit() else ""
+    audience = request.GET.get("audience", "")
+    sent = request.GET.get("sent", "")
+    return f"audience={audience if audience in AUDIENCES else ''}&sent={sent if sent in SENT else ''}"
 
-    `get_token` makes the secret now when the browser has none (the middleware sends it as the cookie), so
-    the first response's ETag already matches the browser's next request.
-    """
-    get_token(request)
-    return request.META.get("CSRF_COOKIE", "")
 
-
-def etag(request, slug: str, number: int | None = None, *, audience: str = "") -> str | None:
-    found = _conditional_key(request, slug, number)
-    if found is None:
+def _public_request(request):
+    """(slug or None for the index, number or None, variant) when this request may use the shared cache."""
+    if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
-    parts = [
-        _templates_digest(),
-        "live" if number is None else "version",
-        *(str(found.values[k]) for k in sorted(found.values)),
-        audience,
-        _csrf_secret(request),
-    ]
-    return '"' + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40] + '"'
+    match = PUBLIC_PATH.match(request.path_info)
+    if match is None:
+        return None
+    slug, number = match.group("slug"), match.group("number")
+    return slug, number, _variant(request, slug)
 
 
-def last_modified(request, slug: str, number: int | None = None):
-    found = _conditional_key(request, slug, number)
-    return found.last_modified() if found else None
+def _keys(slug: str | None, number: str | None, variant: str) -> tuple[str, str]:
+    page = f"editorial:page:{templates_digest()}:{slug or '-index-'}:{number or 'live'}:{variant}"
+    token = page_versions.INDEX if slug is None else page_versions.token_key(slug)
+    return page, token
+
+
+def _etag(token: str, page_key: str) -> str:
+    return '"' + hashlib.sha256(f"{token}\x1f{page_key}".encode()).hexdigest()[:40] + '"'
+
+
+def public_headers(response: HttpResponse) -> None:
+    patch_cache_control(response, public=True, max_age=MAX_AGE, stale_while_revalidate=STALE_WHILE_REVALIDATE)
+
+
+def _not_modified(request, etag: str) -> bool:
+    sent = request.META.get("HTTP_IF_NONE_MATCH", "")
+    return sent == "*" or etag in [tag.strip() for tag in sent.split(",")]
+
+
+def _from_entry(request, entry: dict) -> HttpResponse:
+    if _not_modified(request, entry["etag"]):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(entry["content"], status=entry["status"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    return response
+
+
+class PublicPageCache:
+    """Serve anonymous public pages from the cache (no query on a hit); store what the views render."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        public = _public_request(request)
+        if public is None:
+            return self.get_response(request)
+        page_key, token_key = _keys(*public)
+        found = cache.get_many([page_key, token_key])
+        entry, token = found.get(page_key), found.get(token_key)
+        if entry is not None and token is not None and entry["token"] == token:
+            return _from_entry(request, entry)
+        # The token is read before the view reads the database (page_versions explains why).
+        token = token or (page_versions.index_token() if public[0] is None else page_versions.token(public[0]))
+        response = self.get_response(request)
+        if response.status_code not in CACHEABLE_STATUSES or response.cookies or response.streaming:
+            return response
+        etag = _etag(token, page_key)
+        response["ETag"] = etag
+        public_headers(response)
+        headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
+        entry = {"token": token, "status": response.status_code, "content": response.content, "headers": headers}
+        cache.set(page_key, {**entry, "etag": etag}, ENTRY_TIMEOUT)
+        if _not_modified(request, etag):
+            return _from_entry(request, {**entry, "etag": etag})
+        return response

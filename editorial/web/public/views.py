@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import condition, require_POST, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import ArticleState, PublishedVersion, Reference, ReferenceKind
+from editorial import page_versions
 from editorial.accounts import client_address
 from editorial.exceptions import EditorialError, TooManyAttempts
 from editorial.models import ReaderReportKind
@@ -20,7 +24,7 @@ from editorial.services.reader_reports import MAX_MESSAGE_CHARS, submit_reader_r
 from reviewers.models import ReviewStatus
 from reviewers.selectors import review_statuses, standing_approvals
 
-from . import caching, selectors
+from . import selectors
 from .forms import FEEDBACK_FORMS, HONEYPOT, Feedback, ReaderReportForm
 from .presentation import fit_to_page, names, reference_view, stepper
 from .structured_data import json_ld, medical_web_page
@@ -30,16 +34,22 @@ AUDIENCES = {
     "patient": "Patient or caregiver",
     "student": "Student",
 }
-AUDIENCE_COOKIE = "audience"
 INDEX_PAGE_SIZE = 50
 
 
 def _audience(request) -> str:
-    """The reader's choice: `?audience=` (the form without JavaScript), else the remembered cookie."""
-    for value in (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE)):
-        if value in AUDIENCES:
-            return value
-    return ""
+    """`?audience=` (the form without JavaScript). A remembered choice is applied in the browser (audience.js),
+    so the page stays the same bytes for every reader."""
+    value = request.GET.get("audience", "")
+    return value if value in AUDIENCES else ""
+
+
+def _private_unless_anonymous(request, response: HttpResponse) -> HttpResponse:
+    """A signed-in user's page has their own header: no shared cache. Anonymous pages are made public by
+    caching.PublicPageCache."""
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 def _page_path(version: PublishedVersion, live_id: int | None) -> str:
@@ -61,6 +71,7 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
     is_live = version.pk == article.live_version_id
     audience = _audience(request)
     summary = revision.plain_language_summary.strip()
+    page_versions.remember(article.pk, article.slug)
 
     approvers = list(approval.approvers) if approval else []
     last_reviewed = approval.approved_at if approval else None
@@ -85,7 +96,7 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
         "revision": revision,
         "title": revision.title,
         # Sanitised with an allow-list (nh3) when the version was published.
-        "body_html": mark_safe(fit_to_page(selectors.version_html(version))),
+        "body_html": mark_safe(fit_to_page(version.html)),
         "review_status": review_status,
         "review_status_label": ReviewStatus(review_status).label,
         "approved": approved,
@@ -113,10 +124,10 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
         "audience_label": AUDIENCES.get(audience, ""),
         "feedback_forms": FEEDBACK_FORMS,
         "message_limit": MAX_MESSAGE_CHARS,
+        "sent": request.GET.get("sent", "") if request.GET.get("sent", "") in dict(ReaderReportKind.choices) else "",
     }
     response = render(request, "editorial/public/article.html", context, status=status)
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    return _private_unless_anonymous(request, response)
 
 
 def _retracted_page(request, version: PublishedVersion):
@@ -125,11 +136,8 @@ def _retracted_page(request, version: PublishedVersion):
     if article.live_version_id and article.live_version_id != version.pk:
         live = PublishedVersion.objects.defer("html").filter(pk=article.live_version_id).first()
     context = {"article": article, "version": version, "title": version.revision.title, "live": live}
-    return render(request, "editorial/public/retracted.html", context, status=410)
-
-
-def _etag(request, slug: str, number: int | None = None) -> str | None:
-    return caching.etag(request, slug, number, audience=_audience(request))
+    page_versions.remember(article.pk, article.slug)
+    return _private_unless_anonymous(request, render(request, "editorial/public/retracted.html", context, status=410))
 
 
 @require_safe
@@ -138,11 +146,12 @@ def public_index(request):
     page = Paginator(selectors.live_versions(), INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
     approved = standing_approvals([v.revision_id for v in page])
     entries = [{"version": v, "approved": v.revision_id in approved} for v in page]
-    return render(request, "editorial/public/index.html", {"page": page, "entries": entries})
+    return _private_unless_anonymous(
+        request, render(request, "editorial/public/index.html", {"page": page, "entries": entries})
+    )
 
 
 @require_safe
-@condition(etag_func=_etag, last_modified_func=caching.last_modified)
 def article_public(request, slug: str):
     """The live version of an article; 410 with the notice when it was retracted; 404 when never published."""
     article, version = selectors.live_version(slug)
@@ -159,7 +168,6 @@ def article_public(request, slug: str):
 
 
 @require_safe
-@condition(etag_func=_etag, last_modified_func=caching.last_modified)
 def article_version(request, slug: str, number: int):
     """One published version, live or earlier; 410 with the notice when it was retracted."""
     version = selectors.version_by_number(slug, number)
@@ -174,9 +182,26 @@ def editorial_policy(request):
     return render(request, "editorial/public/policy.html", context)
 
 
+def _cross_site(request) -> bool:
+    """A browser's own word that the form was posted from another site (Sec-Fetch-Site, else Origin)."""
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None or origin == "null":
+        return origin == "null"
+    return urlsplit(origin).netloc != request.get_host()
+
+
+# No CSRF token: the public page carries none, so that it is the same bytes for every reader (a shared cache
+# or CDN serves it). The form is still protected: a browser's cross-site post is refused, a filled honeypot
+# is dropped, and the service limits messages per client address.
+@csrf_exempt
 @require_POST
 def reader_report(request, slug: str):
     """A reader's problem report or follow-up question on the version they read."""
+    if _cross_site(request):
+        raise PermissionDenied("Posted from another site.")
     form = ReaderReportForm(request.POST)
     valid = form.is_valid()
     number = form.cleaned_data.get("version")  # the fields that passed, even when another did not
@@ -192,15 +217,12 @@ def reader_report(request, slug: str):
         if version is None or version.retracted_at is not None:
             raise Http404("This article is not published.")
         version.article = article
-    # Back to the top of the page, where the thank-you message shows.
-    back = _page_path(version, version.article.live_version_id)
-    thanks = "Thank you. Your message has reached our editors."
+    # Back to the page, where the thank-you note shows (in the URL: no session, no cookie).
+    kind = form.data.get("kind") if form.data.get("kind") in dict(ReaderReportKind.choices) else "problem"
+    back = f"{_page_path(version, version.article.live_version_id)}?sent={kind}#feedback"
     if form.data.get(HONEYPOT):
-        # Looks like success to the sender; nothing is stored.
-        messages.success(request, thanks)
-        return redirect(back)
+        return redirect(back)  # looks like success to the sender; nothing is stored
     if not valid:
-        kind = form.data.get("kind") if form.data.get("kind") in dict(ReaderReportKind.choices) else "problem"
         feedback = Feedback(
             kind=kind,
             message=form.data.get("message", ""),
@@ -225,7 +247,6 @@ def reader_report(request, slug: str):
         if isinstance(error, TooManyAttempts):
             response.headers["Retry-After"] = str(error.retry_after)
         return response
-    messages.success(request, thanks)
     return redirect(back)
 
 
