@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "editorial.accounts.SignInLimitMiddleware",
     "editorial.accounts.SessionTimeoutMiddleware",
+    # A lost race (409) or a busy database (503) is a page that says so, not a 500.
+    "editorial.web.errors.RetryablePageErrors",
     # Last: turns a sign-in refused for a locked-out username into the 429 page (editorial.accounts).
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,7 +134,12 @@ def database_from_env() -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock at BEGIN, so racing writers queue instead of
         # failing with "database is locked" half-way through a transaction.
-        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        # WAL lets readers (a long audit export) run beside the writer; synchronous=NORMAL is WAL's safe setting.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(env_value("SQLITE_BUSY_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     return config
 
 
@@ -226,6 +233,8 @@ def email_from_env() -> dict:
 
 
 globals().update(email_from_env())
+# A mail server that hangs must not hold a worker for ever (mail is sent outside any database lock).
+EMAIL_TIMEOUT = int(env_value("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env_value("DEFAULT_FROM_EMAIL", "editorial@localhost")
 EDITORIAL_SITE_URL = env_value("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Periodic re-review: an approved article is due again after this many days (per-article override).
@@ -265,6 +274,7 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "editorial.relay_outbox", "schedule": 10.0},
+    "send-unsent-emails": {"task": "editorial.send_unsent_emails", "schedule": 300.0},
     "queue-due-publications": {"task": "editorial.queue_due_publications", "schedule": 15.0},
     "remind-overdue-assignments": {"task": "editorial.remind_overdue_assignments", "schedule": 6 * 3600.0},
     "send-digests": {"task": "editorial.send_digests", "schedule": 24 * 3600.0},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import OperationalError
+
 
 class EditorialError(Exception):
     status_code = 400
@@ -57,3 +59,10 @@ class TooManyAttempts(EditorialError):
     def __init__(self, detail: str, code: str | None = None, *, retry_after: int, **extra) -> None:
         super().__init__(detail, code, **extra)
         self.retry_after = max(1, int(retry_after))
+
+
+def is_busy(error: BaseException) -> bool:
+    """The database could not take the change in time: SQLite's write lock, or PostgreSQL's lock_timeout. The
+    caller answers 503 with Retry-After (API and pages alike); nothing was changed."""
+    text = str(error)
+    return isinstance(error, OperationalError) and ("database is locked" in text or "lock timeout" in text)

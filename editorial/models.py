@@ -98,15 +98,14 @@ class AuditChainHead(models.Model):
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Pending"
-    SENT = "sent", "Handed to the broker"
+    DONE = "done", "Done"
     DEAD = "dead", "Gave up"
 
 
 class OutboxMessage(models.Model):
-    """Work to dispatch, written in the same transaction as the change that causes it.
+    """Work to do, written in the same transaction as the change that causes it (editorial.outbox).
 
-    The relay hands pending messages to the broker after commit, and again later if the broker
-    was down; consumers are idempotent, so a message handed over twice does its work once.
+    It stays pending until a handler has finished it; the sweeper sends again what was not done in time.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -114,15 +113,18 @@ class OutboxMessage(models.Model):
     payload = models.JSONField(default=dict)
     dedupe_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Times the sweeper sent it again.")
+    deliveries = models.PositiveIntegerField(default=0, help_text="Times a worker started it.")
     next_attempt_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker.")
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker's lease on it.")
+    done_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["kind", "status"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.dedupe_key} ({self.status})"
@@ -177,6 +179,10 @@ class Notification(models.Model):
     # The email mode it was made with (a digest waits for the daily digest); emailed_at once sent.
     email_mode = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.TextField(blank=True)
+    # Set while one worker sends the email, so that no other sends it at the same time.
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

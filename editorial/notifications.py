@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -66,76 +68,134 @@ def email_mode(user_id: int, kind: str, preferences: dict) -> str:
     return mode
 
 
-@handles("notify")
-def deliver(payload: dict) -> int:
-    """Create the inbox entries and send immediate emails; safe to run twice. Returns emails sent."""
-    kind, ids = payload["kind"], payload["recipient_ids"]
+@handles("notify", batched=True)
+def deliver(payloads: list[dict]) -> int:
+    """Inbox entries for a batch of notify messages, then their immediate emails; safe to run twice.
+
+    The inbox rows of the whole batch are written in one short transaction (the unique key makes a repeat
+    harmless); the emails are sent after it, outside any transaction, over one connection. Returns emails sent.
+    """
+    recipient_ids = {user_id for payload in payloads for user_id in payload["recipient_ids"]}
+    kinds = {payload["kind"] for payload in payloads}
     preferences = {
-        (p.user_id, p.kind): p.mode for p in NotificationPreference.objects.filter(user_id__in=ids, kind=kind)
+        (p.user_id, p.kind): p.mode
+        for p in NotificationPreference.objects.filter(user_id__in=recipient_ids, kind__in=kinds)
     }
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids, is_active=True)}
-    for user_id in ids:
-        if user_id not in users:
-            continue
-        Notification.objects.get_or_create(
+    active = set(get_user_model().objects.filter(pk__in=recipient_ids, is_active=True).values_list("pk", flat=True))
+    rows = [
+        Notification(
             event_key=payload["event_key"],
             recipient_id=user_id,
-            defaults={
-                "kind": kind,
-                "article_id": payload.get("article_id"),
-                "subject": payload["subject"][:300],
-                "body": payload["body"],
-                "url": payload.get("url", ""),
-                "email_mode": email_mode(user_id, kind, preferences),
-            },
+            kind=payload["kind"],
+            article_id=payload.get("article_id"),
+            subject=one_line(payload["subject"])[:300],
+            body=payload["body"],
+            url=payload.get("url", ""),
+            email_mode=email_mode(user_id, payload["kind"], preferences),
         )
+        for payload in payloads
+        for user_id in payload["recipient_ids"]
+        if user_id in active
+    ]
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return send_emails(
+        Notification.objects.filter(
+            event_key__in=[payload["event_key"] for payload in payloads],
+            email_mode=EmailMode.IMMEDIATE,
+            emailed_at__isnull=True,
+        )
+    )
+
+
+def send_emails(notifications, limit: int | None = None) -> int:
+    """Email each notification of the queryset not yet emailed, one message each, over one connection, holding
+    no database lock.
+
+    Each email is claimed first by a conditional UPDATE (a short lease: of two workers reaching the same
+    notification, one sends it), and marked sent at once: a crash between the send and the mark can repeat that
+    one email, never more. A refused recipient is recorded and the others are still sent.
+    """
+    pending = list(notifications.filter(emailed_at__isnull=True).select_related("recipient").order_by("id")[:limit])
+    pending = [n for n in pending if n.recipient.email]
+    if not pending:
+        return 0
     sent = 0
-    pending = Notification.objects.filter(
-        event_key=payload["event_key"], email_mode=EmailMode.IMMEDIATE, emailed_at__isnull=True
-    ).values_list("pk", flat=True)
-    for pk in pending:
-        sent += send_notification_email(pk)
+    with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
+        for notification in pending:
+            now = timezone.now()
+            unsent = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True)
+            claimed = unsent.filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now)).update(
+                email_attempts=F("email_attempts") + 1, email_claimed_until=now + email_lease()
+            )
+            if not claimed:
+                continue  # sent already, or another worker is sending it
+            try:
+                _message([notification], notification.recipient, notification.subject, connection).send()
+            except Exception as error:  # one recipient's failure must not stop (or repeat) the others
+                log.warning("email for notification %s not sent: %s", notification.pk, error)
+                unsent.update(email_error=f"{type(error).__name__}: {error}"[:1000], email_claimed_until=None)
+                connection.close()  # a dropped or timed-out connection is reopened for the next one
+                continue
+            unsent.update(emailed_at=timezone.now(), email_error="", email_claimed_until=None)
+            sent += 1
     return sent
 
 
-def send_notification_email(notification_id: int) -> int:
-    """Send one notification's email unless it was already sent; the row lock keeps two workers apart."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
-        )
-        if notification is None or notification.emailed_at is not None or not notification.recipient.email:
-            return 0
-        _send([notification], notification.recipient, notification.subject)
-        # A crash between the send and this save can repeat one email; never more, never none.
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
-        return 1
+def email_lease() -> datetime.timedelta:
+    """Longer than sending one email can take: EMAIL_TIMEOUT bounds each step of the SMTP conversation."""
+    return datetime.timedelta(seconds=10 * settings.EMAIL_TIMEOUT)
 
 
-def _send(notifications: list[Notification], recipient, subject: str) -> None:
+MAX_EMAIL_ATTEMPTS = 8
+UNSENT_AFTER = datetime.timedelta(minutes=5)
+
+
+def send_unsent_emails() -> int:
+    """The sweeper for emails that did not go (a refusing or hanging mail server): beat runs it every few
+    minutes; a notification is tried MAX_EMAIL_ATTEMPTS times at most."""
+    return send_emails(
+        Notification.objects.filter(
+            email_mode=EmailMode.IMMEDIATE,
+            emailed_at__isnull=True,
+            email_attempts__lt=MAX_EMAIL_ATTEMPTS,
+            created_at__lt=timezone.now() - UNSENT_AFTER,
+        ),
+        limit=500,
+    )
+
+
+def one_line(text: str) -> str:
+    """A value that goes into an email header: its line breaks would make the header invalid."""
+    return " ".join(text.split())
+
+
+def _message(notifications: list[Notification], recipient, subject: str, connection=None) -> EmailMultiAlternatives:
     context = {"notifications": notifications, "recipient": recipient, "site": settings.EDITORIAL_SITE_URL}
     message = EmailMultiAlternatives(
-        subject=f"[Editorial] {subject}",
+        subject=one_line(f"[Editorial] {subject}"),
         body=render_to_string("editorial/email/notifications.txt", context),
         to=[recipient.email],
+        connection=connection,
     )
     message.attach_alternative(render_to_string("editorial/email/notifications.html", context), "text/html")
-    message.send()
+    return message
 
 
 def send_digests() -> int:
-    """Email each user their waiting digest notifications in one message."""
+    """Email each user their waiting digest notifications in one message, holding no lock while sending."""
     sent = 0
     waiting = Notification.objects.filter(email_mode=EmailMode.DIGEST, emailed_at__isnull=True)
-    for recipient_id in waiting.values_list("recipient_id", flat=True).distinct():
-        with transaction.atomic():
-            batch = list(
-                waiting.select_for_update().filter(recipient_id=recipient_id).select_related("recipient").order_by("id")
-            )
+    with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
+        for recipient_id in waiting.values_list("recipient_id", flat=True).distinct():
+            batch = list(waiting.filter(recipient_id=recipient_id).select_related("recipient").order_by("id"))
             if not batch or not batch[0].recipient.email:
                 continue
-            _send(batch, batch[0].recipient, f"{len(batch)} updates")
+            try:
+                _message(batch, batch[0].recipient, f"{len(batch)} updates", connection).send()
+            except Exception as error:
+                log.warning("digest for user %s not sent: %s", recipient_id, error)
+                continue
             Notification.objects.filter(pk__in=[n.pk for n in batch]).update(emailed_at=timezone.now())
             sent += 1
     return sent

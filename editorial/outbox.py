@@ -1,143 +1,271 @@
-"""The transactional outbox: work is written with the change that causes it, and relayed after commit."""
+"""The transactional outbox: work is written in the transaction of the change that causes it, handed over after
+the commit, and done only when its handler has finished.
+
+- `enqueue` writes a message (one INSERT; a message with the same dedupe key is not written twice).
+- After the commit the new messages are handed over: in the embedded default (no broker) they run in-process,
+  after the commit, holding no lock; with a broker they are sent from a background thread, so a slow or
+  hung broker never holds up the request.
+- A worker claims a message (a lease), runs its handler outside any transaction, and marks it done. A
+  handler must be idempotent: a message may run again after a crash, and it must then do nothing twice.
+- The sweeper (`relay_pending`, beat every few seconds) sends again what is pending and was not done in time:
+  lost on the way, lost by a broker restart, its worker killed. After MAX_ATTEMPTS sends, or after
+  MAX_DELIVERIES starts by workers (a task that kills its worker), the message is dead: editors see it on
+  their desk and may retry it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
 import logging
-import threading
+import time
+import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from celery import current_app
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("editorial.outbox")
 
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 12  # sends by the sweeper
+MAX_DELIVERIES = 5  # starts by a worker; more means the task takes its worker down with it
+STALE_AFTER = datetime.timedelta(seconds=60)  # handed over but not done by then: send it again
+LEASE = datetime.timedelta(minutes=5)  # longer than any handler runs (the task's hard limit is 3 minutes)
+BATCH = 50  # messages of a batched kind handled together
 # The Celery task that runs a message, by name: the outbox never imports the tasks module.
 DISPATCH_TASK = "editorial.dispatch_outbox_message"
 
-# Message kind -> the function that does its work, registered by the module that owns the work.
-HANDLERS: dict[str, Callable[[dict], object]] = {}
 
-_after_commit = threading.local()
+class Handler:
+    def __init__(self, function: Callable, batched: bool) -> None:
+        self.function, self.batched = function, batched
+
+    def run(self, payloads: list[dict]) -> None:
+        if self.batched:
+            self.function(payloads)
+        else:
+            for payload in payloads:
+                self.function(payload)
 
 
-def handles(kind: str) -> Callable:
-    """Register the decorated function as the handler of outbox messages of `kind` (called with the payload)."""
+# Message kind -> its handler, registered by the module that owns the work.
+HANDLERS: dict[str, Handler] = {}
 
-    def register(function: Callable[[dict], object]) -> Callable[[dict], object]:
-        if HANDLERS.get(kind, function) is not function:
+_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+
+
+def handles(kind: str, *, batched: bool = False) -> Callable:
+    """Register the decorated function as the handler of `kind` (called with a payload, or with a list of
+    payloads when `batched`)."""
+
+    def register(function: Callable) -> Callable:
+        existing = HANDLERS.get(kind)
+        if existing is not None and existing.function is not function:
             raise RuntimeError(f"Outbox message kind {kind!r} already has a handler")
-        HANDLERS[kind] = function
+        HANDLERS[kind] = Handler(function, batched)
         return function
 
     return register
 
 
-def run_message(message_id) -> str:
-    """Do one message's work with its registered handler (what the worker runs); safe to run twice."""
-    message = OutboxMessage.objects.filter(pk=message_id).first()
-    if message is None:
-        return "missing"
-    handler = HANDLERS.get(message.kind)
-    if handler is None:
-        raise ValueError(f"Unknown outbox message kind {message.kind!r}")
-    handler(message.payload)
-    return message.kind
+def enqueue(kind: str, payload: dict, *, dedupe_key: str) -> None:
+    """Record work to do; call inside the transaction of the change. It is handed over once that commits."""
+    message = OutboxMessage(id=uuid.uuid4(), kind=kind, payload=payload, dedupe_key=dedupe_key)
+    OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
+    hand_over_after_commit(message.pk)
 
 
-def enqueue(kind: str, payload: dict, *, dedupe_key: str) -> OutboxMessage:
-    """Record work to dispatch; call inside the transaction of the change. Relayed once it commits."""
-    message, _ = OutboxMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults={"kind": kind, "payload": payload})
-    if not hasattr(_after_commit, "ids"):
-        _after_commit.ids = []
-    _after_commit.ids.append(message.pk)
+def hand_over_after_commit(message_id) -> None:
+    """Hand the message over once the current transaction commits (enqueue, and an editor's retry)."""
     # robust: a broker that is down must not turn a committed change into an error for the user.
-    # The first callback to run relays everything this thread queued; the others find nothing left.
-    transaction.on_commit(_relay_queued, robust=True)
-    return message
+    transaction.on_commit(functools.partial(_hand_over, [str(message_id)]), robust=True)
 
 
-def _relay_queued() -> None:
-    ids, _after_commit.ids = getattr(_after_commit, "ids", []), []
-    if ids:
-        relay_pending(OutboxMessage.objects.filter(pk__in=ids), limit=len(ids))
+def _eager() -> bool:
+    return bool(current_app.conf.task_always_eager)
+
+
+def _hand_over(ids: list[str]) -> None:
+    if _eager():
+        # Embedded default: in-process, after the commit, with no lock held; what fails stays pending.
+        for message_id in ids:
+            try:
+                run_message(message_id)
+            except Exception:
+                log.exception("outbox message %s failed; the sweeper will retry it", message_id)
+    else:
+        _sender.submit(_send_in_background, ids)
+
+
+def _send(message_id: str) -> None:
+    # The task id is the message id: a message sent twice is recognisable, and claimed only once.
+    current_app.send_task(
+        DISPATCH_TASK,
+        args=[message_id],
+        task_id=message_id,
+        retry=True,
+        retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
+    )
+
+
+# After a failed send, the background sender leaves new messages to the sweeper for a while: a broker that is
+# down costs each request nothing, and the sender one connection attempt per pause, not one per message.
+BROKER_PAUSE = 5.0
+_broker_down_until = 0.0
+
+
+def _send_in_background(ids: list[str]) -> None:
+    global _broker_down_until
+    sent = []
+    try:
+        for message_id in ids:
+            if time.monotonic() < _broker_down_until:
+                break
+            try:
+                _send(message_id)
+                sent.append(message_id)
+            except Exception as error:
+                _broker_down_until = time.monotonic() + BROKER_PAUSE
+                log.warning("outbox message %s not sent (%s); the sweeper will send it", message_id, error)
+        if sent:
+            OutboxMessage.objects.filter(pk__in=sent).update(dispatched_at=timezone.now())
+    finally:
+        connection.close()  # the sender thread holds no connection between sends
+
+
+def wait_for_background_sends(timeout: float = 10.0) -> None:
+    """Block until the sends queued so far have run (tests and benchmarks)."""
+    _sender.submit(lambda: None).result(timeout)
+
+
+# --- running a message (what the worker does) --------------------------------------------------------------
+
+
+def _lease_free(now) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def _claim(message_id: str) -> list[OutboxMessage]:
+    """Take the message (and, for a batched kind, more of its kind) for this worker; [] when it is done or dead.
+
+    The message's own task takes it even under another's lease: that is its redelivery after a worker died
+    mid-task, and handlers are idempotent. The lease keeps the sweeper from sending a running message again,
+    and batches from taking each other's messages.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboxStatus.PENDING)
+            .first()
+        )
+        if message is None:
+            return []
+        message.deliveries += 1
+        if message.deliveries > MAX_DELIVERIES:
+            message.status = OutboxStatus.DEAD
+            message.last_error = f"Started {MAX_DELIVERIES} times without finishing: it may take its worker down."
+            message.save(update_fields=["deliveries", "status", "last_error"])
+            log.error("outbox message %s (%s) is dead: %s", message.pk, message.kind, message.last_error)
+            return []
+        message.claimed_until = now + LEASE
+        message.save(update_fields=["deliveries", "claimed_until"])
+        claimed = [message]
+        handler = HANDLERS.get(message.kind)
+        if handler is not None and handler.batched:
+            others = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(_lease_free(now), kind=message.kind, status=OutboxStatus.PENDING)
+                .exclude(pk=message.pk)
+                .order_by("created_at")[: BATCH - 1]
+            )
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in others]).update(claimed_until=now + LEASE)
+            claimed += others
+        return claimed
+
+
+def run_message(message_id) -> str:
+    """Do one message's work (and its batch's) with its registered handler; safe to run twice."""
+    claimed = _claim(str(message_id))
+    if not claimed:
+        return "skipped"
+    kind = claimed[0].kind
+    handler = HANDLERS.get(kind)
+    ids = [m.pk for m in claimed]
+    try:
+        if handler is None:
+            raise ValueError(f"Unknown outbox message kind {kind!r}")
+        handler.run([m.payload for m in claimed])
+    except Exception as error:
+        # Released for a later try (the task's own retry, or the sweeper after its backoff). With the database
+        # connection gone (the failure itself) the release fails too: the lease then runs out instead.
+        with contextlib.suppress(DatabaseError):
+            OutboxMessage.objects.filter(pk__in=ids).update(
+                claimed_until=None,
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                next_attempt_at=timezone.now() + _backoff(claimed[0].attempts + 1),
+            )
+        raise
+    OutboxMessage.objects.filter(pk__in=ids).update(
+        status=OutboxStatus.DONE, done_at=timezone.now(), claimed_until=None, last_error=""
+    )
+    return kind
+
+
+# --- the sweeper -------------------------------------------------------------------------------------------
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(300, 2**attempts))
 
 
-def _publish(message: OutboxMessage) -> None:
-    if current_app.conf.task_always_eager:
-        # Embedded default: run in-process; the consumer is the same code the worker runs.
-        run_message(message.pk)
-    else:
-        # The task id is the message id: a re-send after a lost acknowledgement is recognisable.
-        current_app.send_task(
-            DISPATCH_TASK,
-            args=[str(message.pk)],
-            task_id=str(message.pk),
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
-        )
+def relay_pending(limit: int = 200) -> int:
+    """Send again (or, in-process, run again) the pending messages that were not done in time; return how many.
 
-
-def relay_pending(messages=None, limit: int = 200) -> int:
-    """Hand pending messages to the broker; return how many were handed over.
-
-    Each message is claimed under a row lock (skip_locked on PostgreSQL), so relays running at the same
-    time never hand over the same message twice. A failure reschedules the message with backoff; after
-    MAX_ATTEMPTS it is marked dead and logged as an error rather than retried forever.
+    Claimed under row locks (skip_locked on PostgreSQL), so sweepers running at once never take the same
+    message; a message whose send keeps failing backs off, and is dead after MAX_ATTEMPTS.
     """
     now = timezone.now()
-    queryset = messages if messages is not None else OutboxMessage.objects.all()
-    ids = list(
-        queryset.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+    due = Q(dispatched_at__isnull=True, created_at__lt=now - datetime.timedelta(seconds=5)) | Q(
+        dispatched_at__lt=now - STALE_AFTER
     )
-    relayed = 0
-    for start in range(0, len(ids), 100):
-        relayed += _relay_batch(ids[start : start + 100])
-    return relayed
-
-
-def _relay_batch(ids: list) -> int:
-    relayed = 0
     with transaction.atomic():
-        # Claimed under row locks: concurrent relays skip what another one holds.
         messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=ids, status=OutboxStatus.PENDING)
-            .order_by("created_at")
+            .filter(due, _lease_free(now), status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("created_at")[:limit]
         )
-        for message in messages:
-            try:
-                with transaction.atomic():  # an in-process failure rolls back its own work only
-                    _publish(message)
-            except Exception as error:
-                message.attempts += 1
-                message.last_error = f"{type(error).__name__}: {error}"[:2000]
-                if message.attempts >= MAX_ATTEMPTS:
-                    message.status = OutboxStatus.DEAD
-                    log.error(
-                        "outbox message %s (%s) is dead after %d attempts: %s",
-                        message.pk,
-                        message.kind,
-                        message.attempts,
-                        message.last_error,
-                    )
-                else:
-                    message.next_attempt_at = timezone.now() + _backoff(message.attempts)
-                    log.warning("outbox message %s not relayed (%s); retrying", message.pk, message.last_error)
-                message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-                continue
-            message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
-            message.attempts += 1
-            message.save(update_fields=["status", "sent_at", "attempts"])
+        dead = [m.pk for m in messages if m.attempts >= MAX_ATTEMPTS]
+        ids = [str(m.pk) for m in messages if m.pk not in dead]
+        if dead:
+            OutboxMessage.objects.filter(pk__in=dead).update(status=OutboxStatus.DEAD)
+            log.error("outbox messages dead after %d attempts: %s", MAX_ATTEMPTS, dead)
+        OutboxMessage.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1, dispatched_at=now)
+    relayed = 0
+    for position, message_id in enumerate(ids):
+        try:
+            if _eager():
+                run_message(message_id)
+            else:
+                _send(message_id)
             relayed += 1
+        except Exception as error:
+            log.warning("outbox message %s not relayed (%s); retrying later", message_id, error)
+            message = OutboxMessage.objects.get(pk=message_id)
+            OutboxMessage.objects.filter(pk=message_id).update(
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                next_attempt_at=timezone.now() + _backoff(message.attempts),
+                dispatched_at=None,
+            )
+            if not _eager():
+                # The broker is down: the rest wait for the next sweep, their attempt not counted.
+                untried = ids[position + 1 :]
+                OutboxMessage.objects.filter(pk__in=untried).update(attempts=F("attempts") - 1, dispatched_at=None)
+                break
     return relayed

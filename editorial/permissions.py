@@ -73,6 +73,11 @@ def can_unlock_accounts(user) -> bool:
     return can_edit_any_article(user)
 
 
+def can_retry_stuck_work(user) -> bool:
+    """Editors see work that failed for good (publishing, notifications, emails) and start it again."""
+    return can_publish(user)
+
+
 def can_declare_conflict(user) -> bool:
     return _has(user, "reviewers.add_conflictdeclaration") and board_profile(user) is not None
 
@@ -156,6 +161,10 @@ def require_can_verify_audit(user) -> None:
 
 def require_can_unlock_accounts(user) -> None:
     require(can_unlock_accounts(user), "Only editors can unlock accounts.")
+
+
+def require_can_retry_stuck_work(user) -> None:
+    require(can_retry_stuck_work(user), "Only editors can retry stuck work.")
 
 
 def require_can_triage(user) -> None:

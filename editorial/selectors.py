@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from reviewers.models import Assignment
 
-from .models import AuditEvent, SigningAttempts
+from .models import AuditEvent, EmailMode, Notification, OutboxMessage, OutboxStatus, SigningAttempts
+from .notifications import MAX_EMAIL_ATTEMPTS
 
 
 def audit_events(*, article_id=None, actor_username=None, actions=None, since=None, until=None) -> QuerySet[AuditEvent]:
@@ -53,3 +54,26 @@ def assignments_of_people_who_left() -> QuerySet[Assignment]:
         .select_related("article__current_revision", "reviewer__board_profile")
         .order_by("due", "id")
     )
+
+
+STUCK_SHOWN = 100
+
+
+def stuck_work() -> dict:
+    """What failed for good and waits for an editor: dead outbox messages and emails every attempt failed
+    (at most STUCK_SHOWN of each, oldest first, with the totals)."""
+    dead = OutboxMessage.objects.filter(status=OutboxStatus.DEAD).order_by("created_at")
+    emails = (
+        Notification.objects.filter(
+            email_mode=EmailMode.IMMEDIATE, emailed_at__isnull=True, email_attempts__gte=MAX_EMAIL_ATTEMPTS
+        )
+        .select_related("recipient")
+        .order_by("created_at")
+    )
+    messages, shown_emails = list(dead[:STUCK_SHOWN]), list(emails[:STUCK_SHOWN])
+    return {
+        "messages": messages,
+        "message_count": dead.count() if len(messages) == STUCK_SHOWN else len(messages),
+        "emails": shown_emails,
+        "email_count": emails.count() if len(shown_emails) == STUCK_SHOWN else len(shown_emails),
+    }

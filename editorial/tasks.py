@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -13,7 +13,8 @@ from .services import publishing, workflow
 TASK_OPTIONS = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError,),
+    # The database went away mid-task (a restart, a failover, a killed connection): try again shortly.
+    "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": True,
     "retry_backoff_max": 300,
     "max_retries": 8,
@@ -40,6 +41,11 @@ def queue_due_publications() -> int:
 @shared_task(name="editorial.remind_overdue_assignments", **TASK_OPTIONS)
 def remind_overdue_assignments() -> int:
     return notifications.remind_overdue_assignments()
+
+
+@shared_task(name="editorial.send_unsent_emails", **TASK_OPTIONS)
+def send_unsent_emails() -> int:
+    return notifications.send_unsent_emails()
 
 
 @shared_task(name="editorial.send_digests", **TASK_OPTIONS)

@@ -6,13 +6,12 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from editorial.exceptions import EditorialError, TooManyAttempts
+from editorial.exceptions import EditorialError, TooManyAttempts, is_busy
 
 security_log = logging.getLogger("editorial.security")
 
@@ -64,7 +63,7 @@ def exception_handler(exc, context) -> Response | None:
         return Response(error_body(str(exc), "invalid_transition"), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("The request is larger than 1 MiB.", "too_large"), status=413)
-    if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+    if is_busy(exc):
         response = Response(error_body("The database is busy; retry shortly.", "busy"), status=503)
         response["Retry-After"] = "1"
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -20,8 +22,15 @@ CONTENT_FIELDS = ("title", "body", "references", "plain_language_summary")
 EDITOR_ONLY_FIELDS = ("quorum", "required_specialties", "publication_policy", "review_interval_days")
 
 
-def _unique_slug(title: str) -> str:
+SLUG_ATTEMPTS = 5  # after the first clash the suffix is random: a second clash is a 1 in 4 billion event
+
+
+def _unique_slug(title: str, *, racing: bool = False) -> str:
+    """The title's slug, numbered after those taken; when a concurrent create took the same one, a random
+    suffix (numbering again would race again)."""
     base = slugify(title)[:100].strip("-") or "article"
+    if racing:
+        return f"{base}-{secrets.token_hex(4)}"
     slug, n = base, 1
     while Article.objects.filter(slug=slug).exists():
         n += 1
@@ -45,12 +54,12 @@ def create_article(
 ) -> Article:
     """Create an article in `draft` with revision 1."""
     permissions.require_can_create_article(actor)
-    # Each round of racers for one title lets one through (PostgreSQL): allow for ten at once.
-    for attempt in range(10):
+    content = RevisionContent(title, body, references, plain_language_summary, source)  # refuses a bad title
+    for attempt in range(SLUG_ATTEMPTS):
         try:
             with transaction.atomic():
                 article = Article.objects.create(
-                    slug=_unique_slug(title),
+                    slug=_unique_slug(title, racing=attempt > 0),
                     topic=topic,
                     created_by=actor,
                     quorum=quorum,
@@ -58,10 +67,9 @@ def create_article(
                     publication_policy=publication_policy,
                 )
             break
-        except IntegrityError:  # two articles with the same title raced for a slug
-            if attempt == 9:
+        except IntegrityError:  # a concurrent create of the same title took the slug
+            if attempt == SLUG_ATTEMPTS - 1:
                 raise
-    content = RevisionContent(title, body, references, plain_language_summary, source)
     revision = make_revision(article, number=1, author=actor, content=content, change_summary="First draft")
     article.current_revision = revision
     article.save(update_fields=["current_revision"])

@@ -255,8 +255,25 @@ def retract_live_version(article: Article, *, actor, reason: str) -> PublishedVe
     return _retract(article, actor=actor, reason=reason)
 
 
-def retract_unapproved_live_version(article: Article, *, reason: str) -> None:
-    """After a rejection or withdrawal: a live version that was never approved comes down (a system action)."""
+def stop_publishing(article: Article, *, reason: str) -> None:
+    """After a rejection or withdrawal (the caller holds the article's lock): every publication still to come
+    is cancelled, and a live version that was never approved comes down. System actions, each audited."""
+    pending = PublishRequest.objects.select_for_update().filter(
+        article=article, status__in=[PublishRequestStatus.SCHEDULED, PublishRequestStatus.QUEUED]
+    )
+    for request in pending:
+        before = request.status
+        request.status, request.outcome = PublishRequestStatus.CANCELLED, reason
+        request.save(update_fields=["status", "outcome"])
+        record_event(
+            "version.cancel",
+            actor=None,
+            obj=request,
+            article_id=article.pk,
+            before={"status": before},
+            after={"status": "cancelled"},
+            reason=reason,
+        )
     if article.live_version_id is None:
         return
     version = PublishedVersion.objects.select_related("revision").get(pk=article.live_version_id)

@@ -19,7 +19,7 @@ from reviewers.selectors import open_blocking_annotation_ids, quorum_status
 
 from . import signing
 from .common import lock_article, require_reason
-from .publishing import retract_unapproved_live_version, review_interval
+from .publishing import review_interval, stop_publishing
 
 VERDICT_FOR = {"approve": Verdict.APPROVE, "request_changes": Verdict.REQUEST_CHANGES, "reject": Verdict.REJECT}
 TRANSITION_FOR = {verdict: name for name, verdict in VERDICT_FOR.items()}
@@ -154,7 +154,7 @@ def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
     reason = require_reason(comment, "withdraw an article")  # 400 before 409 (API.md), as a reject does
     _check_state(article, "withdraw")
     _apply(article, "withdraw", actor=actor, comment=reason)
-    retract_unapproved_live_version(article, reason=f"The article was withdrawn: {reason}")
+    stop_publishing(article, reason=f"The article was withdrawn: {reason}")
     return article
 
 
@@ -350,7 +350,7 @@ def _record_signed_decision(article: Article, name: str, verdict: str, actor, co
                 body=comment,
             )
         else:
-            retract_unapproved_live_version(article, reason=f"The board rejected this article: {comment}")
+            stop_publishing(article, reason=f"The board rejected this article: {comment}")
     return article
 
 

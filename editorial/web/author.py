@@ -18,6 +18,7 @@ from articles.selectors import visible_articles
 from editorial import permissions
 from editorial.limits import body_limit
 from editorial.services import articles as article_services
+from editorial.services.revisions import LINE_BREAK, ONE_LINE
 from reviewers.models import AnnotationStatus
 
 from .common import LimitedForm, allowed_if, attempt, visible_article_or_404
@@ -39,6 +40,12 @@ class ArticleForm(LimitedForm):
     plain_language_summary = forms.CharField(required=False, widget=forms.Textarea)
     change_summary = forms.CharField(max_length=1000, required=False)
     base_revision = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"]
+        if LINE_BREAK.search(title):  # the service refuses it too; here the field is marked
+            raise forms.ValidationError(ONE_LINE)
+        return title
 
     def clean_body(self) -> str:
         body = lf(self.cleaned_data["body"])

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,7 +32,7 @@ from editorial.models import ReaderReport, ReaderReportStatus
 from editorial.moments import parse_moment
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
-from editorial.services import publishing, reader_reports, signing, users, workflow
+from editorial.services import publishing, reader_reports, signing, stuck_work, users, workflow
 from reviewers.eligibility import declarations_in_force
 from reviewers.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Decision
 from reviewers.selectors import quorum_status, review_statuses, suggested_reviewers
@@ -114,6 +114,7 @@ def desk(request):
     context = {
         "columns": columns,
         "left": list(selectors.assignments_of_people_who_left()),
+        "stuck": selectors.stuck_work(),
         "backlog": sum(waiting.values()),
         "overdue": overdue,
         "rereview": rereview,
@@ -383,6 +384,21 @@ def unlock(request):
     return redirect("editor-accounts")
 
 
+@require_POST
+@allowed_if(permissions.can_retry_stuck_work)
+def retry_work(request, message_id):
+    attempt(request, stuck_work.retry_dead_message, message_id, actor=request.user, success="Started again.")
+    return redirect(f"{reverse('editor-desk')}#stuck-work")
+
+
+@require_POST
+@allowed_if(permissions.can_retry_stuck_work)
+def retry_email(request, notification_id: int):
+    success = "The email will be tried again within minutes."
+    attempt(request, stuck_work.retry_email, notification_id, actor=request.user, success=success)
+    return redirect(f"{reverse('editor-desk')}#stuck-work")
+
+
 # -- reader reports -------------------------------------------------------------------------------------
 
 HANDLED_PER_PAGE = 50
@@ -436,6 +452,8 @@ urlpatterns = [
     path("desk/editor/articles/<int:article_id>/rereview/", rereview, name="editor-rereview"),
     path("desk/editor/accounts/", accounts, name="editor-accounts"),
     path("desk/editor/accounts/unlock/", unlock, name="editor-unlock"),
+    path("desk/editor/stuck/<uuid:message_id>/retry/", retry_work, name="editor-retry-work"),
+    path("desk/editor/stuck/emails/<int:notification_id>/retry/", retry_email, name="editor-retry-email"),
     path("desk/editor/reports/", reports, name="reader-reports"),
     path("desk/editor/reports/<int:report_id>/triage/", triage, name="reader-report-triage"),
 ]

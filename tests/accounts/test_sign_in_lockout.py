@@ -5,9 +5,11 @@ limits on top; audited; an editor unlocks."""
 from __future__ import annotations
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client, override_settings
 
+from editorial.accounts import UNKNOWN_ADDRESS
 from editorial.models import AuditEvent
 from tests.factories import PASSWORD, make_user
 
@@ -111,6 +113,26 @@ def test_per_address_limit_keys_on_the_client_address_through_proxies(api, autho
         other = api.post(TOKEN, {"username": "author", "password": PASSWORD}, format="json",
                          HTTP_X_FORWARDED_FOR="198.51.100.9")  # fmt: skip
         assert other.status_code == 200
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-address", "<script>", "1.2.3.4.5", "::g", "a" * 300])
+def test_a_malformed_forwarded_address_is_recorded_as_unknown(api, author, forwarded):
+    """A forged X-Forwarded-For (or none at all) cannot break sign-in: the address column gets a placeholder."""
+    with override_settings(REST_FRAMEWORK={**_rest(), "NUM_PROXIES": 1}):
+        wrong = api.post(TOKEN, {"username": "author", "password": "wrong"}, format="json",
+                         HTTP_X_FORWARDED_FOR=forwarded)  # fmt: skip
+        assert wrong.status_code == 400, wrong.content
+        assert AccessAttempt.objects.get(username="author").ip_address == UNKNOWN_ADDRESS
+        right = api.post(TOKEN, {"username": "author", "password": PASSWORD}, format="json",
+                         HTTP_X_FORWARDED_FOR=forwarded)  # fmt: skip
+        assert right.status_code == 200
+
+
+def test_a_request_without_remote_addr_signs_in(author):
+    client = Client(REMOTE_ADDR="")
+    response = client.post("/accounts/login/", {"username": "author", "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    assert client.get("/desk/notifications/").status_code == 200
 
 
 def _rest() -> dict:

@@ -5,7 +5,9 @@
 
 The database must be migrated. Each writer thread takes ROUNDS turns at creating an article,
 declaring a conflict of interest on an article every thread shares, and editing its own article:
-one audit event per turn. A reader thread verifies the chain meanwhile. Prints one line
+one audit event per turn. A reader thread verifies the chain meanwhile, and an exporter holds a read open
+for EXPORT_HOLD seconds at a time (a slow audit export streaming rows), longer than the busy timeout the test
+sets: without WAL a writer would fail with "database is locked" behind it. Prints one line
 `RESULT {json}` and exits 1 if any thread saw an error ("database is locked" or any other), if
 anything was logged as an error (after-commit work logs rather than raises), or if the chain does
 not verify.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -68,6 +71,15 @@ class Problems(logging.Handler):
             self.records.append(f"{record.name} {record.levelname}: {message}"[:500])
 
 
+EXPORT_HOLD = float(os.environ.get("EXPORT_HOLD", "3"))
+
+
+def journal_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        return cursor.fetchone()[0]
+
+
 def main(threads: int, rounds: int) -> int:
     if connection.vendor != "sqlite":
         print(f"RESULT {json.dumps({'error': f'not SQLite but {connection.vendor}'})}")
@@ -90,11 +102,12 @@ def main(threads: int, rounds: int) -> int:
 
     problems = Problems()
     logging.getLogger().addHandler(problems)
-    barrier = threading.Barrier(threads + 1)
+    barrier = threading.Barrier(threads + 2)
     lock = threading.Lock()
     errors: list[str] = []
     done = {"create": 0, "declare": 0, "edit": 0}
     verifications: list[dict] = []
+    exported: list[int] = []
 
     def writer(i: int) -> None:
         author, member, own = writers[i]
@@ -125,6 +138,20 @@ def main(threads: int, rounds: int) -> int:
         finally:
             connection.close()
 
+    def exporter() -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(2):
+                rows = AuditEvent.objects.order_by("seq").iterator(chunk_size=1)  # one statement, kept open
+                next(rows)
+                time.sleep(EXPORT_HOLD)
+                exported.append(1 + sum(1 for _ in rows))
+        except Exception as exc:
+            with lock:
+                errors.append(f"exporter: {type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+
     def reader() -> None:
         try:
             barrier.wait(timeout=30)
@@ -138,7 +165,8 @@ def main(threads: int, rounds: int) -> int:
             connection.close()
 
     started = time.monotonic()
-    pool = [threading.Thread(target=writer, args=(i,)) for i in range(threads)] + [threading.Thread(target=reader)]
+    pool = [threading.Thread(target=writer, args=(i,)) for i in range(threads)]
+    pool += [threading.Thread(target=reader), threading.Thread(target=exporter)]
     for thread in pool:
         thread.start()
     for thread in pool:
@@ -164,6 +192,8 @@ def main(threads: int, rounds: int) -> int:
         "verifications_broken": [v for v in verifications if not v["ok"]],
         "verify": final.as_dict(),
         "seconds": round(elapsed, 2),
+        "journal_mode": journal_mode(),
+        "exports": exported,
     }
     print("RESULT " + json.dumps(result))
     failed = errors or problems.records or hung or result["verifications_broken"]

@@ -175,14 +175,16 @@ def test_verifying_while_events_are_appended_never_reports_a_break():
 
 
 def test_racing_creates_with_the_same_title_get_distinct_slugs():
+    """More racers than the numbered slugs can settle in a few rounds: a clash falls back to a random suffix."""
+    racers = 24
     author = make_user("author", username="author")
-    results = run_in_threads(8, lambda i: make_article(author, title="Do statins prevent heart attacks?"))
+    results = run_in_threads(racers, lambda i: make_article(author, title="Do statins prevent heart attacks?"))
 
     wins, _ = outcomes(results)
-    assert len(wins) == 8
+    assert len(wins) == racers, [r for r in results if isinstance(r, BaseException)][:3]
     slugs = sorted(Article.objects.values_list("slug", flat=True))
-    assert len(set(slugs)) == 8
-    assert AuditEvent.objects.filter(action="article.create").count() == 8
+    assert len(set(slugs)) == racers and "do-statins-prevent-heart-attacks" in slugs
+    assert AuditEvent.objects.filter(action="article.create").count() == racers
     assert_chain_gapless_and_unforked()
 
 

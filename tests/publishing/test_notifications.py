@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from editorial import notifications
 from editorial.models import Notification, NotificationPreference, OutboxMessage
-from editorial.notifications import deliver, send_digests, send_notification_email
+from editorial.notifications import deliver, send_digests, send_emails
 from editorial.services import workflow
 from tests.factories import PASSWORD, make_article, make_user, reviewed_article, sign_decision
 
@@ -112,11 +113,11 @@ def test_each_notification_is_emailed_once_and_redelivery_changes_nothing(author
     assert all(n.emailed_at is not None for n in with_address)
 
     rows, emails = Notification.objects.count(), len(mail.outbox)
-    for message in OutboxMessage.objects.filter(kind="notify"):
-        assert deliver(message.payload) == 0
-        assert deliver(message.payload) == 0
+    payloads = [message.payload for message in OutboxMessage.objects.filter(kind="notify")]
+    assert deliver(payloads) == 0
+    assert deliver(payloads[:1]) == 0
     for notification in with_address:  # a second worker reaching the same row sends nothing
-        assert send_notification_email(notification.pk) == 0
+        assert send_emails(Notification.objects.filter(pk=notification.pk)) == 0
     assert Notification.objects.count() == rows
     assert len(mail.outbox) == emails
 
@@ -201,3 +202,25 @@ def test_a_decision_by_the_board_reaches_author_and_editor_but_not_the_signer(au
         sign_decision(article, verdict="approve", actor=board, password=PASSWORD)
     recipients = set(Notification.objects.filter(kind="decision").values_list("recipient__username", flat=True))
     assert recipients == {"author", "editor"}
+
+
+def test_two_workers_at_once_send_each_email_once(monkeypatch, author, editor, board, mailed):
+    """A second sender (the sweeper) starting while the first is mid-send skips what the first has claimed."""
+    for user in (author, editor, board):
+        Notification.objects.create(
+            event_key="race", recipient=user, kind="submitted", subject="Raced", body="b", email_mode="immediate"
+        )
+    real_message, inner, started = notifications._message, [], []
+
+    def racing_message(*args, **kwargs):
+        if not started:
+            started.append(True)
+            inner.append(send_emails(Notification.objects.all()))  # starts while the first email is claimed
+        return real_message(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "_message", racing_message)
+    outer = send_emails(Notification.objects.all())
+    assert inner == [2] and outer == 1  # the inner sender took the two unclaimed ones
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in (author, editor, board))
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    assert set(Notification.objects.values_list("email_attempts", flat=True)) == {1}

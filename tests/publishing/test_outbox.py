@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.models import PublishedVersion, PublishRequest
 from editorial import outbox
-from editorial.models import OutboxMessage, OutboxStatus
+from editorial.models import Notification, OutboxMessage, OutboxStatus
 from editorial.services import publishing
 from tests.factories import reviewed_article
 
@@ -36,65 +36,160 @@ def test_a_change_that_fails_after_enqueue_leaves_no_outbox_message(author, edit
 
 
 def test_enqueue_is_deduplicated_by_key():
-    first = outbox.enqueue("notify", {"kind": "x"}, dedupe_key="same")
-    second = outbox.enqueue("notify", {"kind": "y"}, dedupe_key="same")
-    assert first.pk == second.pk
-    assert OutboxMessage.objects.filter(dedupe_key="same").count() == 1
+    outbox.enqueue("notify", {"kind": "x"}, dedupe_key="same")
+    outbox.enqueue("notify", {"kind": "y"}, dedupe_key="same")
+    assert list(OutboxMessage.objects.filter(dedupe_key="same").values_list("payload", flat=True)) == [{"kind": "x"}]
 
 
-def _make_due(message: OutboxMessage) -> None:
-    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+def message(dedupe_key: str) -> OutboxMessage:
+    return OutboxMessage.objects.get(dedupe_key=dedupe_key)
 
 
-def test_a_failing_publish_is_rescheduled_with_backoff_then_dead(monkeypatch):
+def _make_due(dedupe_key: str, *, stale: bool = True) -> None:
+    """Its backoff over, and (stale) handed over long enough ago that the sweeper takes it again."""
+    past = timezone.now() - outbox.STALE_AFTER - datetime.timedelta(seconds=1)
+    fields = {"next_attempt_at": timezone.now() - datetime.timedelta(seconds=1)}
+    if stale:
+        fields.update(dispatched_at=past, created_at=past)
+    OutboxMessage.objects.filter(dedupe_key=dedupe_key).update(**fields)
+
+
+def notify_payload(key: str, recipients=()) -> dict:
+    return {"kind": "submitted", "event_key": key, "recipient_ids": list(recipients), "subject": "s", "body": "b"}
+
+
+def test_a_message_is_done_only_when_its_handler_has_finished(monkeypatch, django_capture_on_commit_callbacks):
     calls = []
 
-    def broken(message):
-        calls.append(message.pk)
+    def failing(payload):
+        calls.append(payload)
+        raise Boom("the handler fell over")
+
+    monkeypatch.setitem(outbox.HANDLERS, "flaky", outbox.Handler(failing, batched=False))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.enqueue("flaky", {"n": 1}, dedupe_key="flaky")
+    flaky = message("flaky")
+    assert (flaky.status, flaky.last_error, flaky.claimed_until) == (
+        OutboxStatus.PENDING,
+        "Boom: the handler fell over",
+        None,
+    )
+    assert flaky.next_attempt_at > timezone.now()  # backs off
+    assert outbox.relay_pending() == 0  # not due yet
+    monkeypatch.setitem(outbox.HANDLERS, "flaky", outbox.Handler(calls.append, batched=False))
+    _make_due("flaky")
+    assert outbox.relay_pending() == 1
+    flaky = message("flaky")
+    assert (flaky.status, flaky.attempts, len(calls)) == (OutboxStatus.DONE, 1, 2)
+    assert flaky.done_at is not None
+    assert outbox.run_message(flaky.pk) == "skipped"  # a redelivery after it is done does nothing
+    assert len(calls) == 2
+
+
+def test_a_message_whose_send_keeps_failing_backs_off_then_dies(monkeypatch):
+    calls = []
+
+    def unreachable(message_id):
+        calls.append(message_id)
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(outbox, "_publish", broken)
-    message = outbox.enqueue("notify", {"kind": "x"}, dedupe_key="poison")
-
-    start = timezone.now()
-    assert outbox.relay_pending() == 0
-    message.refresh_from_db()
-    assert (message.status, message.attempts) == (OutboxStatus.PENDING, 1)
-    assert message.last_error == "ConnectionError: broker unreachable"
-    assert message.next_attempt_at >= start + datetime.timedelta(seconds=2)
-    # Not due yet: the next relay leaves it alone.
-    assert outbox.relay_pending() == 0
-    assert len(calls) == 1
-
-    for attempt in range(2, outbox.MAX_ATTEMPTS + 1):
-        _make_due(message)
+    monkeypatch.setattr(outbox, "_eager", lambda: False)
+    monkeypatch.setattr(outbox, "_send", unreachable)
+    outbox.enqueue("notify", notify_payload("k"), dedupe_key="poison")
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        _make_due("poison")
+        start = timezone.now()
         assert outbox.relay_pending() == 0
-        message.refresh_from_db()
-        assert message.attempts == attempt
-        expected = OutboxStatus.DEAD if attempt == outbox.MAX_ATTEMPTS else OutboxStatus.PENDING
-        assert message.status == expected
-
-    # Dead: never tried again, however often the relay runs.
-    for _ in range(3):
-        _make_due(message)
-        assert outbox.relay_pending() == 0
-    message.refresh_from_db()
-    assert (message.status, message.attempts) == (OutboxStatus.DEAD, outbox.MAX_ATTEMPTS)
+        poison = message("poison")
+        assert (poison.status, poison.attempts) == (OutboxStatus.PENDING, attempt)
+        assert poison.last_error == "ConnectionError: broker unreachable"
+        assert poison.next_attempt_at >= start + datetime.timedelta(seconds=2)
+    _make_due("poison")
+    assert outbox.relay_pending() == 0
+    assert message("poison").status == OutboxStatus.DEAD
+    for _ in range(3):  # dead: never tried again, however often the sweeper runs
+        _make_due("poison")
+        outbox.relay_pending()
     assert len(calls) == outbox.MAX_ATTEMPTS
 
 
-def test_a_poison_message_whose_task_always_fails_dies_without_blocking_others():
-    """In-process (eager) dispatch: an unknown kind raises in the task every time."""
-    poison = outbox.enqueue("no-such-kind", {}, dedupe_key="poison-kind")
-    for _ in range(outbox.MAX_ATTEMPTS):
-        _make_due(poison)
-        outbox.relay_pending()
-    poison.refresh_from_db()
-    assert poison.status == OutboxStatus.DEAD and poison.attempts == outbox.MAX_ATTEMPTS
-    assert "ValueError" in poison.last_error
+def test_a_task_that_takes_its_worker_down_is_dead_after_so_many_deliveries(monkeypatch):
+    """With acks_late and reject_on_worker_lost the broker redelivers it for ever; the count stops that."""
+    started = []
+    monkeypatch.setitem(outbox.HANDLERS, "crashing", outbox.Handler(started.append, batched=False))
+    outbox.enqueue("crashing", {}, dedupe_key="crashing")
+    crashing = message("crashing")
+    for delivery in range(1, outbox.MAX_DELIVERIES + 1):
+        # The worker claims it and dies before finishing: the lease runs out, the broker redelivers it.
+        claimed = outbox._claim(str(crashing.pk))
+        assert [m.pk for m in claimed] == [crashing.pk]
+        OutboxMessage.objects.filter(pk=crashing.pk).update(claimed_until=timezone.now() - datetime.timedelta(1))
+        assert message("crashing").deliveries == delivery
+    assert outbox.run_message(crashing.pk) == "skipped"
+    crashing = message("crashing")
+    assert crashing.status == OutboxStatus.DEAD and "worker down" in crashing.last_error
+    assert started == []  # the last delivery did not run it again
+    outbox.enqueue("notify", notify_payload("healthy"), dedupe_key="healthy")
+    assert outbox.run_message(message("healthy").pk) == "notify"  # others are not held up
+    assert message("healthy").status == OutboxStatus.DONE
 
-    healthy = outbox.enqueue("notify", {"kind": "submitted", "event_key": "k", "recipient_ids": [], "subject": "s",
-                                        "body": "b"}, dedupe_key="healthy")  # fmt: skip
+
+def test_notify_messages_are_delivered_in_batches(author, editor):
+    for n in range(7):
+        outbox.enqueue("notify", notify_payload(f"batch:{n}", [author.pk, editor.pk]), dedupe_key=f"batch:{n}")
+    first = OutboxMessage.objects.order_by("created_at").first()
+    assert outbox.run_message(first.pk) == "notify"
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.DONE}
+    assert Notification.objects.count() == 14
+    assert all(outbox.run_message(m.pk) == "skipped" for m in OutboxMessage.objects.all())
+    assert Notification.objects.count() == 14
+
+
+def test_the_sweeper_sends_again_what_was_handed_over_but_not_done(monkeypatch, django_capture_on_commit_callbacks):
+    """A message lost by the broker (a restart without persistence): pending, handed over, never done."""
+    sent = []
+    monkeypatch.setattr(outbox, "_eager", lambda: False)
+    monkeypatch.setattr(outbox, "_send", sent.append)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.enqueue("notify", notify_payload("lost"), dedupe_key="lost")
+    outbox.wait_for_background_sends()
+    lost = message("lost")
+    assert sent == [str(lost.pk)] and lost.status == OutboxStatus.PENDING  # handed over in the background
+    assert outbox.relay_pending() == 0  # made a moment ago: not stale yet
+    _make_due("lost")
     assert outbox.relay_pending() == 1
-    healthy.refresh_from_db()
-    assert healthy.status == OutboxStatus.SENT and healthy.attempts == 1
+    assert sent == [str(lost.pk)] * 2
+
+
+def test_a_redelivered_task_takes_its_message_at_once_but_batches_leave_leased_ones_alone(author):
+    """After a worker dies mid-task the broker redelivers the task at once; its lease must not hold it back."""
+    for key in ("first", "second"):
+        outbox.enqueue("notify", notify_payload(key, [author.pk]), dedupe_key=key)
+    first, second = message("first"), message("second")
+    assert [m.pk for m in outbox._claim(str(first.pk))] == [first.pk, second.pk]  # one batch, both leased
+    assert message("second").claimed_until is not None
+    # The worker died; the task for "first" comes back while both leases still run.
+    assert [m.pk for m in outbox._claim(str(first.pk))] == [first.pk]  # "second" stays with its lease
+    assert message("first").deliveries == 2
+    assert outbox.relay_pending() == 0  # leased messages are not sent again by the sweeper
+    assert outbox.run_message(second.pk) == "notify"  # its own task takes it too
+    assert message("second").status == OutboxStatus.DONE
+
+
+def test_when_the_broker_is_down_the_sweeper_stops_at_the_first_failed_send(monkeypatch):
+    calls = []
+
+    def unreachable(message_id):
+        calls.append(message_id)
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(outbox, "_eager", lambda: False)
+    monkeypatch.setattr(outbox, "_send", unreachable)
+    for key in ("a", "b", "c"):
+        outbox.enqueue("notify", notify_payload(key), dedupe_key=key)
+        _make_due(key)
+    assert outbox.relay_pending() == 0
+    assert len(calls) == 1  # one connection attempt, not one per message
+    attempts = sorted(OutboxMessage.objects.values_list("attempts", flat=True))
+    assert attempts == [0, 0, 1]
+    assert not OutboxMessage.objects.filter(dispatched_at__isnull=False).exists()

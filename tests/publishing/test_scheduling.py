@@ -10,10 +10,10 @@ from django.utils import timezone
 from articles.models import PublishedVersion, PublishRequest
 from editorial.models import AuditEvent, Notification, OutboxMessage
 from editorial.outbox import relay_pending
-from editorial.services import publishing
+from editorial.services import publishing, workflow
 from tests.factories import PASSWORD, reviewed_article, sign_decision
 
-from .helpers import fresh, publish, url, versions
+from .helpers import fresh, publish, transition, url, versions
 
 pytestmark = pytest.mark.django_db
 
@@ -107,10 +107,11 @@ def test_running_the_publish_task_twice_makes_one_version(editor, approved, run_
     assert PublishedVersion.objects.filter(article=approved).count() == 1
     assert AuditEvent.objects.filter(action="version.publish", article_id=approved.pk).count() == 1
     # The outbox message for the request is relayed later still: the task finds it done.
+    OutboxMessage.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=1))
     with run_async():
         relay_pending()
     assert PublishedVersion.objects.filter(article=approved).count() == 1
-    assert OutboxMessage.objects.get(dedupe_key=f"publish:{request.pk}").status == "sent"
+    assert OutboxMessage.objects.get(dedupe_key=f"publish:{request.pk}").status == "done"
     # One announcement: author and editor, once each.
     assert sorted(Notification.objects.filter(kind="published").values_list("recipient__username", flat=True)) == [
         "author",
@@ -118,20 +119,48 @@ def test_running_the_publish_task_twice_makes_one_version(editor, approved, run_
     ]
 
 
-def test_a_scheduled_request_whose_article_was_rejected_meanwhile_is_refused_when_due(
-    api, author, editor, board, run_async
-):
+def test_a_rejection_cancels_the_scheduled_publication_at_once(api, author, editor, board, run_async):
     article = reviewed_article(author, editor, [board], state="under_review", publication_policy="immediate")
     at = timezone.now() + datetime.timedelta(hours=1)
     rid = _schedule(api, editor, article, at)
     sign_decision(fresh(article), verdict="reject", actor=board, password=PASSWORD, comment="Unsafe")
-    with run_async():
-        assert publishing.queue_due_publications(now=at + datetime.timedelta(minutes=1)) == 1
     request = PublishRequest.objects.get(pk=rid)
-    assert request.status == "refused" and request.outcome
+    assert request.status == "cancelled" and request.outcome == "The board rejected this article: Unsafe"
+    event = AuditEvent.objects.get(action="version.cancel", article_id=article.pk)
+    assert event.actor_id is None and event.reason == request.outcome
+    assert (event.before, event.after) == ({"status": "scheduled"}, {"status": "cancelled"})
+    with run_async():
+        assert publishing.queue_due_publications(now=at + datetime.timedelta(minutes=1)) == 0
     assert not PublishedVersion.objects.exists()
-    event = AuditEvent.objects.get(action="version.refused", article_id=article.pk)
-    assert event.actor_id is None
+
+
+def test_a_withdrawal_cancels_the_scheduled_publication_of_an_approved_revision(
+    api, author, editor, board, approved, run_async
+):
+    """Approved, scheduled, then back under review and withdrawn: the approved revision must not go live."""
+    at = timezone.now() + datetime.timedelta(hours=1)
+    rid = _schedule(api, editor, approved, at)
+    workflow.open_rereview(fresh(approved), actor=editor)
+    response = transition(api.as_user(editor), approved, "withdraw", comment="Superseded by new guidance")
+    assert response.status_code == 200, response.json()
+    request = PublishRequest.objects.get(pk=rid)
+    assert (request.status, request.outcome) == ("cancelled", "The article was withdrawn: Superseded by new guidance")
+    assert AuditEvent.objects.filter(action="version.cancel", object_id=str(rid), actor=None).count() == 1
+    with run_async():
+        assert publishing.queue_due_publications(now=at + datetime.timedelta(minutes=1)) == 0
+    assert not PublishedVersion.objects.exists()
+
+
+def test_a_queued_publication_cancelled_by_a_rejection_makes_no_version_when_its_task_runs(
+    api, author, editor, board, run_async
+):
+    """Queued (its task not yet run) when the board rejects: the task finds it cancelled."""
+    article = reviewed_article(author, editor, [board], state="under_review", publication_policy="immediate")
+    assert publish(api.as_user(editor), article).status_code == 202  # queued; the task runs after the commit
+    request = PublishRequest.objects.get()
+    sign_decision(fresh(article), verdict="reject", actor=board, password=PASSWORD, comment="Unsafe")
+    assert publishing.run_publication(request.pk) is None
+    assert PublishRequest.objects.get().status == "cancelled" and not PublishedVersion.objects.exists()
 
 
 def test_a_second_request_for_a_queued_revision_is_409(api, editor, approved):

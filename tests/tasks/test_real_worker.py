@@ -36,7 +36,7 @@ def test_a_publish_request_becomes_a_version_through_the_worker(worker_thread):
     article.refresh_from_db()
     assert article.live_version_id == version.pk
     message = OutboxMessage.objects.get(dedupe_key=f"publish:{request.pk}")
-    assert message.status == OutboxStatus.SENT
+    assert message.status == OutboxStatus.DONE
 
 
 def test_notifications_reach_inbox_and_mailbox_exactly_once(worker_thread):

@@ -188,3 +188,10 @@ def test_author_desk_groups_by_state_with_open_annotations(signed_in, author, ot
     assert "Someone else&#x27;s?" not in page and "Someone else's?" not in page
     editor_page = signed_in(editor).get(reverse("author-desk")).content.decode()
     assert 'id="no-articles"' in editor_page
+
+
+def test_the_form_marks_the_title_and_writes_nothing(signed_in, author):
+    response = signed_in(author).post(reverse("article-new"), article_data(title="Coffee\r\nBcc: x@example.org"))
+    assert response.status_code == 200
+    assert "Must be one line: remove the line breaks." in response.content.decode()
+    assert not Article.objects.exists()
