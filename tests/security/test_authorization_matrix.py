@@ -94,8 +94,9 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from articles.models import Article, PublishRequest, PublishRequestStatus
+from editorial import outbox
 from editorial.exceptions import EditorialError
-from editorial.models import Notification, NotificationKind
+from editorial.models import Notification, NotificationKind, OutboxMessage, OutboxStatus
 from editorial.services import annotations as annotation_services
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
@@ -303,6 +304,10 @@ EXPECTED: dict[str, tuple] = {
     "editor-retract POST":                        EDITOR_PAGE,
     "editor-start-review POST":                   (S, 403, G, 403, 403, 409, 403),  # already under review
     "editor-rereview POST":                       (S, 403, G, 403, 403, 409, 403),  # not approved
+    "editor-accounts GET":                        (S, 403, 403, 403, 403, 200, 403),
+    "editor-unlock POST":                         (S, 403, 403, 403, 403, 302, 403),
+    "editor-retry-work POST":                     (S, 403, 403, 403, 403, 302, 403),
+    "editor-retry-email POST":                    (S, 403, 403, 403, 403, 409, 403),  # not stuck
     "reader-reports GET":                         (S, 403, 403, 403, 403, 200, 403),
     "reader-report-triage POST":                  (S, G, G, G, G, 302, G),  # reports: the editors' only
     # Pages: the audit console
@@ -470,6 +475,9 @@ ASKS: dict[str, Ask] = {
     "editor-start-review POST": Ask(body=lambda w: {}),
     "editor-rereview POST": Ask(body=lambda w: {}),
     "reader-report-triage POST": Ask(body=lambda w: {"outcome": "answered", "response": "Thank you, fixed."}),
+    "editor-unlock POST": Ask(body=lambda w: {"what": "sign-in", "username": "author"}),
+    "editor-retry-work POST": Ask(body=lambda w: {}),
+    "editor-retry-email POST": Ask(body=lambda w: {}),
     "audit-export GET csv": Ask(params=lambda w: {"fmt": "csv"}),
     "audit-export GET json": Ask(params=lambda w: {"fmt": "json"}),
     "reader-report POST": Ask(body=lambda w: READER_REPORT),
@@ -490,6 +498,7 @@ DEFAULTS: dict[str, Callable] = {
     "assignment_id": lambda w: w.assignment.pk,
     "request_id": lambda w: w.scheduled.pk,
     "notification_id": lambda w: w.notification.pk,
+    "message_id": lambda w: w.dead_message.pk,
     "report_id": lambda w: w.report.pk,
     "slug": lambda w: w.published.slug,
 }
@@ -610,6 +619,14 @@ class World:
         report = submit_reader_report(version, kind="problem", message="The dose looks wrong.", client="192.0.2.7")
         cache.clear()  # the reports counter of that client
         return report
+
+    @cached_property
+    def dead_message(self):
+        """Work that failed for good: editors retry it from their desk."""
+        outbox.enqueue("notify", {"kind": "submitted", "event_key": "matrix:dead", "recipient_ids": [],
+                                  "subject": "s", "body": "b"}, dedupe_key="matrix:dead")  # fmt: skip
+        OutboxMessage.objects.filter(dedupe_key="matrix:dead").update(status=OutboxStatus.DEAD)
+        return OutboxMessage.objects.get(dedupe_key="matrix:dead")
 
     @cached_property
     def notification(self):
