@@ -246,6 +246,8 @@ AUDIT_CHECKPOINT_DIR = env_value("AUDIT_CHECKPOINT_DIR", str(BASE_DIR / "var" / 
 AUDIT_CHECKPOINT_KEY = env_value("AUDIT_CHECKPOINT_KEY")
 
 # Celery: no broker configured -> tasks run in-process (the embedded default).
+# The outbox's sweeper sends again what was handed to the broker but not done after this many seconds.
+EDITORIAL_OUTBOX_STALE_SECONDS = int(env_value("EDITORIAL_OUTBOX_STALE_SECONDS", "60"))
 CELERY_BROKER_URL = env_value("CELERY_BROKER_URL") or None
 CELERY_RESULT_BACKEND = env_value("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None

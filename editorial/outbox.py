@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from celery import current_app
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -35,7 +36,6 @@ log = logging.getLogger("editorial.outbox")
 
 MAX_ATTEMPTS = 12  # sends by the sweeper
 MAX_DELIVERIES = 5  # starts by a worker; more means the task takes its worker down with it
-STALE_AFTER = datetime.timedelta(seconds=60)  # handed over but not done by then: send it again
 LEASE = datetime.timedelta(minutes=5)  # longer than any handler runs (the task's hard limit is 3 minutes)
 BATCH = 50  # messages of a batched kind handled together
 # The Celery task that runs a message, by name: the outbox never imports the tasks module.
@@ -118,6 +118,11 @@ def _send(message_id: str) -> None:
 # down costs each request nothing, and the sender one connection attempt per pause, not one per message.
 BROKER_PAUSE = 5.0
 _broker_down_until = 0.0
+
+
+def _broker_back() -> None:
+    global _broker_down_until
+    _broker_down_until = 0.0  # a send went through: the background sender need not wait any longer
 
 
 def _send_in_background(ids: list[str]) -> None:
@@ -225,6 +230,12 @@ def _backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(300, 2**attempts))
 
 
+def stale_after() -> datetime.timedelta:
+    """Handed over but not done after this long: lost on the way (a broker restart), send it again. Longer
+    than a busy queue takes to reach a message (EDITORIAL_OUTBOX_STALE_SECONDS, 60 by default)."""
+    return datetime.timedelta(seconds=settings.EDITORIAL_OUTBOX_STALE_SECONDS)
+
+
 def relay_pending(limit: int = 200) -> int:
     """Send again (or, in-process, run again) the pending messages that were not done in time; return how many.
 
@@ -233,7 +244,7 @@ def relay_pending(limit: int = 200) -> int:
     """
     now = timezone.now()
     due = Q(dispatched_at__isnull=True, created_at__lt=now - datetime.timedelta(seconds=5)) | Q(
-        dispatched_at__lt=now - STALE_AFTER
+        dispatched_at__lt=now - stale_after()
     )
     with transaction.atomic():
         messages = list(
@@ -254,6 +265,7 @@ def relay_pending(limit: int = 200) -> int:
                 run_message(message_id)
             else:
                 _send(message_id)
+                _broker_back()
             relayed += 1
         except Exception as error:
             log.warning("outbox message %s not relayed (%s); retrying later", message_id, error)

@@ -47,7 +47,7 @@ def message(dedupe_key: str) -> OutboxMessage:
 
 def _make_due(dedupe_key: str, *, stale: bool = True) -> None:
     """Its backoff over, and (stale) handed over long enough ago that the sweeper takes it again."""
-    past = timezone.now() - outbox.STALE_AFTER - datetime.timedelta(seconds=1)
+    past = timezone.now() - outbox.stale_after() - datetime.timedelta(seconds=1)
     fields = {"next_attempt_at": timezone.now() - datetime.timedelta(seconds=1)}
     if stale:
         fields.update(dispatched_at=past, created_at=past)

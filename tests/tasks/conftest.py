@@ -119,7 +119,7 @@ def private_redis():
 class WorkerProcess:
     """`celery -A config worker` in its own process, on the test database, with one prefork child."""
 
-    def __init__(self, broker_url: str, queue: str) -> None:
+    def __init__(self, broker_url: str, queue: str, **env) -> None:
         settings = connection.settings_dict
         if connection.vendor == "postgresql":
             database_url = (
@@ -136,6 +136,7 @@ class WorkerProcess:
             "CELERY_VISIBILITY_TIMEOUT": "30",
             "DJANGO_SETTINGS_MODULE": "config.test_settings",
             "EMAIL_URL": "memorymail://",
+            **env,
         }
         self.process: subprocess.Popen | None = None
 
@@ -166,6 +167,10 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the worker consumes: its pool child is up (the broker connection comes before it)."""
+        wait_for(self.children, timeout, message="the worker's pool child")
 
     def children(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
