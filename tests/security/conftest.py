@@ -1,4 +1,5 @@
-"""The authorization matrix reports how many (route, method, principal) cells it checked, at the end of the run.
+"""Figures printed at the end of the run: how many (route, method, principal) cells the authorization matrix
+checked, and the hostile-input tally (tests/security/tally.py).
 
 Each test of the matrix records its number of cells (`record_property`); the reports carry them from the
 xdist workers to the process that prints the summary.
@@ -7,6 +8,13 @@ xdist workers to the process that prints the summary.
 from __future__ import annotations
 
 import pytest
+
+from . import tally
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.is_registered(tally):
+        config.pluginmanager.register(tally, "xss-tally")
 
 _cells = {"passed": 0, "failed": 0, "xfailed": 0, "xpassed": 0}
 _size = {"cells": 0}
