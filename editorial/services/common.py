@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from articles.models import Article, Revision
 from editorial.exceptions import InvalidInput
 
@@ -22,3 +24,14 @@ def require_reason(reason: str | None, what: str, field: str = "comment") -> str
     if not reason:
         raise InvalidInput(f"A reason is required to {what}.", errors={field: ["This field is required."]})
     return reason
+
+
+# Every line boundary str.splitlines knows: a title goes into email subjects, page titles and feeds.
+LINE_BREAK = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+ONE_LINE = "Must be one line: remove the line breaks."
+
+
+def refuse_line_breaks(field: str, value: str) -> None:
+    """400 naming `field` when a value that must be one line (a title) holds a line break."""
+    if LINE_BREAK.search(value or ""):
+        raise InvalidInput(f"The {field} must be one line.", "invalid", errors={field: [ONE_LINE]})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -10,9 +9,10 @@ from django.utils import timezone
 from articles.models import Article, Reference, Revision, RevisionSource, content_hash
 from articles.rendering import render_body
 from editorial.audit import record_event
-from editorial.exceptions import InvalidInput
 from reviewers.anchoring import Anchor, Reanchorer
 from reviewers.models import AnchorMethod, Annotation, AnnotationAnchor, AnnotationStatus
+
+from .common import refuse_line_breaks
 
 
 @dataclass(frozen=True)
@@ -40,17 +40,6 @@ class RevisionContent:
         }
         current.update({name: value for name, value in changes.items() if value is not None})
         return cls(**current)
-
-
-# Every line boundary str.splitlines knows: a title goes into email subjects, page titles and feeds.
-LINE_BREAK = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-ONE_LINE = "Must be one line: remove the line breaks."
-
-
-def refuse_line_breaks(field: str, value: str) -> None:
-    """400 naming `field` when a value that must be one line (a title) holds a line break."""
-    if LINE_BREAK.search(value or ""):
-        raise InvalidInput(f"The {field} must be one line.", "invalid", errors={field: [ONE_LINE]})
 
 
 def _numbered(references: list[dict]) -> list[dict]:

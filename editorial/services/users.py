@@ -25,6 +25,8 @@ from editorial.notifications import editors, notify
 from editorial.roles import ROLE_GROUPS, role_of
 from reviewers.models import Assignment, BoardMember
 
+from .common import refuse_line_breaks
+
 security_log = logging.getLogger("editorial.security")
 
 
@@ -44,6 +46,7 @@ def save_user_with_role(
     """Create or update a user; the role replaces any other role the user had."""
     if role not in ROLE_GROUPS:
         raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(ROLE_GROUPS)}.")
+    refuse_line_breaks("name", name)  # the printed name goes into signatures and email subjects
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     created = user is None

@@ -18,7 +18,7 @@ from articles.selectors import visible_articles
 from editorial import permissions
 from editorial.limits import body_limit
 from editorial.services import articles as article_services
-from editorial.services.revisions import LINE_BREAK, ONE_LINE
+from editorial.services.common import LINE_BREAK, ONE_LINE
 from reviewers.models import AnnotationStatus
 
 from .common import LimitedForm, allowed_if, attempt, visible_article_or_404
@@ -62,7 +62,7 @@ class ReferenceForm(LimitedForm):
     citation = forms.CharField(required=False)
     year = forms.IntegerField(min_value=1500, max_value=2100, required=False)
     doi = forms.CharField(max_length=255, required=False, label="DOI")
-    pmid = forms.RegexField(r"^\d{1,12}$", required=False, label="PMID", error_messages={"invalid": "Digits only."})
+    pmid = forms.RegexField(r"^[0-9]{1,12}$", required=False, label="PMID", error_messages={"invalid": "Digits only."})
     url = forms.URLField(
         max_length=2000,
         required=False,

@@ -308,3 +308,12 @@ def test_submit_with_unmatched_citations_is_409_naming_them(api, author):
     assert body["code"] == "citations_incomplete" and "[3]" in body["detail"]
     assert body["missing"] == [3] and body["uncited"] == [2]
     assert api.get(f"{ARTICLES}{created['id']}/").json()["state"] == "draft"
+
+
+@pytest.mark.parametrize("pmid", ["١٢٣", "１２３", "12a", "1 2"])
+def test_a_pmid_is_ascii_digits_only(api, author, pmid):
+    """PubMed ids are ASCII digits: other scripts' digits would make a broken PubMed link."""
+    refs = [{"kind": "research", "citation": "A cohort", "pmid": pmid}]
+    response = api.as_user(author).post(ARTICLES, {"title": "T", "body": "A [1].", "references": refs}, format="json")
+    assert response.status_code == 400 and "references" in response.json()["errors"]
+    assert not Article.objects.exists()

@@ -16,6 +16,7 @@ def pytest_configure(config):
     if not config.pluginmanager.is_registered(tally):
         config.pluginmanager.register(tally, "xss-tally")
 
+
 _cells = {"passed": 0, "failed": 0, "xfailed": 0, "xpassed": 0}
 _size = {"cells": 0}
 

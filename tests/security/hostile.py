@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable
 from importlib import import_module
@@ -16,7 +17,7 @@ from rest_framework.test import APIClient
 
 from articles.rendering import render_body
 from editorial.models import OutboxMessage, OutboxStatus
-from editorial.outbox import relay_pending
+from editorial.outbox import run_message
 
 from . import tally
 from .inert import assert_inert, parse, sentinels
@@ -109,9 +110,13 @@ def drain() -> list[tuple[str, str]]:
     """Run the outbox's pending work in-process (publications, notifications, emails), as the relay does after
     a commit; returns the messages that failed, with their errors."""
     for _ in range(20):
-        if not relay_pending(limit=10_000):
+        pending = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING).values_list("pk", flat=True))
+        if not pending:
             break
-    return list(OutboxMessage.objects.exclude(status=OutboxStatus.SENT).values_list("kind", "last_error"))
+        for message_id in pending:
+            with contextlib.suppress(Exception):  # a failure stays pending, and is returned below
+                run_message(message_id)
+    return list(OutboxMessage.objects.exclude(status=OutboxStatus.DONE).values_list("kind", "last_error"))
 
 
 def check_page(response, page: str, *, status: int = 200, signed_in: bool = True, where: str = "") -> set[str]:

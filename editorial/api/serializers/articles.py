@@ -20,7 +20,7 @@ class ReferenceInput(LimitedSerializer):
     citation = serializers.CharField()
     year = serializers.IntegerField(min_value=1500, max_value=2100, required=False, allow_null=True)
     doi = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    pmid = serializers.RegexField(r"^\d{1,12}$", required=False, allow_blank=True)
+    pmid = serializers.RegexField(r"^[0-9]{1,12}$", required=False, allow_blank=True)
     url = serializers.URLField(
         max_length=2000, required=False, allow_blank=True, validators=[URLValidator(schemes=["http", "https"])]
     )
