@@ -11,21 +11,32 @@ tokens, session timeouts.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import ipaddress
 import time
+from hmac import compare_digest
 
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
 from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
+from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Concat
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
+from knox.models import get_token_model
+from knox.settings import CONSTANTS
+from rest_framework.exceptions import AuthenticationFailed
 
 from .api.errors import error_body
 from .exceptions import TooManyAttempts
@@ -122,8 +133,30 @@ def sign_in(request, username: str, password: str):
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """knox's token authentication in one query: an expired token is refused and deleted, but the user's other
-    tokens are not scanned on every request (a daily task deletes the expired ones)."""
+    """knox's token authentication in one query, the user's board profile included (the audit trail names a
+    member by it): an expired token is refused and deleted, but the user's other tokens are not scanned on
+    every request (a daily task deletes the expired ones)."""
+
+    def authenticate_credentials(self, token: bytes):
+        message = "Invalid token."
+        token = token.decode("utf-8")
+        candidates = (
+            get_token_model()
+            .objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
+            .select_related("user__board_profile", "user__signing_attempts")
+            .annotate(permission_names=permission_names("user_id"))
+        )
+        for auth_token in candidates:
+            with_permissions(auth_token.user, auth_token.permission_names)
+            if self._cleanup_token(auth_token):
+                continue
+            try:
+                digest = hash_token(token)
+            except (TypeError, binascii.Error) as error:
+                raise AuthenticationFailed(message) from error
+            if compare_digest(digest, auth_token.digest):
+                return self.validate_user(auth_token)
+        raise AuthenticationFailed(message)
 
     def _cleanup_token(self, auth_token) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
@@ -157,3 +190,64 @@ class SessionTimeoutMiddleware:
 def audit_lockout(sender, request, username, ip_address, **kwargs) -> None:
     """django-axes locked a username out: record it (the one thing this receiver does)."""
     users.record_lockout(username=username or "", address=ip_address or "")
+
+
+class JSONGroupArray(Aggregate):
+    """The values as one JSON array (SQLite's JSON_GROUP_ARRAY, PostgreSQL's JSONB_AGG)."""
+
+    function = "JSON_GROUP_ARRAY"
+    allow_distinct = True
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra)
+
+
+def permission_names(user_field: str) -> Subquery:
+    """The user's permissions ("app_label.codename", their own and their groups') as a JSON array, a subquery
+    to annotate the query that reads the user: no query of its own."""
+    rows = (
+        Permission.objects.filter(Q(user=OuterRef(user_field)) | Q(group__user=OuterRef(user_field)))
+        .order_by()  # Permission's default ordering would join the grouping
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(names=JSONGroupArray(Concat("content_type__app_label", Value("."), "codename"), distinct=True))
+        .values("names")
+    )
+    return Subquery(rows, output_field=JSONField())
+
+
+def with_permissions(user, names) -> None:
+    """Give `user` the permissions read with it (RoleBackend then asks the database nothing); its board
+    profile, read in the same query, serves the whole request."""
+    if not user.is_superuser:
+        user._perm_cache = set(names or ())
+    user.profile_read_for_request = True
+
+
+class RoleBackend(ModelBackend):
+    """Django's model backend with a user's permissions read with the user (a subquery of the query that loads
+    it, for a session or an API token), else in one query (its own and its groups' together, where Django asks
+    twice); the board profile and signing attempts are loaded with the user too."""
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            if user_obj.is_superuser:
+                permissions = Permission.objects.all()
+            else:
+                permissions = Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            rows = permissions.values_list("content_type__app_label", "codename").distinct()
+            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+        return user_obj._perm_cache
+
+    def get_user(self, user_id):
+        user_model = get_user_model()
+        users = user_model._default_manager.select_related("board_profile", "signing_attempts")
+        try:
+            user = users.annotate(permission_names=permission_names("pk")).get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        with_permissions(user, user.permission_names)
+        return user if self.user_can_authenticate(user) else None

@@ -27,6 +27,11 @@ def editors():
     return get_user_model().objects.filter(groups__name=EDITORS, is_active=True)
 
 
+# In a notification's recipients: every active editor, resolved when it is delivered (one read per batch in the
+# worker, none in the request that caused it).
+EVERY_EDITOR = "every-editor"
+
+
 def notify(
     kind: str,
     *,
@@ -38,12 +43,16 @@ def notify(
     article=None,
     exclude=None,
 ) -> None:
-    """Queue a notification of an audited `event` (or of a unique `key`) to each recipient, never to `exclude`.
+    """Queue a notification of an audited `event` (or of a unique `key`) to each recipient (users, user ids, or
+    EVERY_EDITOR), never to `exclude`.
 
     Call inside the transaction of the change: the outbox row commits with it, or not at all.
     """
-    ids = sorted({u.pk if hasattr(u, "pk") else u for u in recipients} - {getattr(exclude, "pk", None)})
-    if not ids:
+    recipients = list(recipients)
+    to_editors = EVERY_EDITOR in recipients
+    excluded = getattr(exclude, "pk", exclude)
+    ids = sorted({u.pk if hasattr(u, "pk") else u for u in recipients if u != EVERY_EDITOR} - {excluded})
+    if not ids and not to_editors:
         return
     event_key = f"{kind}:{event.seq}" if event is not None else f"{kind}:{key}"
     enqueue(
@@ -52,6 +61,8 @@ def notify(
             "kind": kind,
             "event_key": event_key,
             "recipient_ids": ids,
+            "to_editors": to_editors,
+            "exclude_id": excluded,
             "subject": subject,
             "body": body,
             "article_id": getattr(article, "pk", None),
@@ -59,6 +70,20 @@ def notify(
         },
         dedupe_key=f"notify:{event_key}",
     )
+
+
+def _recipients(payloads: list[dict]) -> dict[str, list[int]]:
+    """Each payload's recipients (by event key), every editor resolved once for the batch."""
+    editor_ids = []
+    if any(payload.get("to_editors") for payload in payloads):
+        editor_ids = list(editors().values_list("pk", flat=True))
+    return {
+        payload["event_key"]: sorted(
+            {*payload["recipient_ids"], *(editor_ids if payload.get("to_editors") else [])}
+            - {payload.get("exclude_id")}
+        )
+        for payload in payloads
+    }
 
 
 def email_mode(user_id: int, kind: str, preferences: dict) -> str:
@@ -75,7 +100,8 @@ def deliver(payloads: list[dict]) -> int:
     The inbox rows of the whole batch are written in one short transaction (the unique key makes a repeat
     harmless); the emails are sent after it, outside any transaction, over one connection. Returns emails sent.
     """
-    recipient_ids = {user_id for payload in payloads for user_id in payload["recipient_ids"]}
+    recipients = _recipients(payloads)
+    recipient_ids = {user_id for ids in recipients.values() for user_id in ids}
     kinds = {payload["kind"] for payload in payloads}
     preferences = {
         (p.user_id, p.kind): p.mode
@@ -94,7 +120,7 @@ def deliver(payloads: list[dict]) -> int:
             email_mode=email_mode(user_id, payload["kind"], preferences),
         )
         for payload in payloads
-        for user_id in payload["recipient_ids"]
+        for user_id in recipients[payload["event_key"]]
         if user_id in active
     ]
     with transaction.atomic():
@@ -201,9 +227,9 @@ def send_digests() -> int:
     return sent
 
 
-def author_and_editors(article) -> set[int]:
+def author_and_editors(article) -> set:
     """Who hears about an article's review: its author and every active editor."""
-    return {article.created_by_id, *editors().values_list("pk", flat=True)}
+    return {article.created_by_id, EVERY_EDITOR}
 
 
 def thread_participants(annotation) -> set[int]:

@@ -120,9 +120,10 @@ BROKER_PAUSE = 5.0
 _broker_down_until = 0.0
 
 
-def _broker_back() -> None:
+def broker_back() -> None:
+    """A send went through (or a new broker is configured): the background sender need not wait any longer."""
     global _broker_down_until
-    _broker_down_until = 0.0  # a send went through: the background sender need not wait any longer
+    _broker_down_until = 0.0
 
 
 def _send_in_background(ids: list[str]) -> None:
@@ -265,7 +266,7 @@ def relay_pending(limit: int = 200) -> int:
                 run_message(message_id)
             else:
                 _send(message_id)
-                _broker_back()
+                broker_back()
             relayed += 1
         except Exception as error:
             log.warning("outbox message %s not relayed (%s); retrying later", message_id, error)

@@ -183,7 +183,12 @@ def _raise_membership(refusal: Refusal | None) -> Refusal | None:
 
 
 def reviewer_refusal_for(article: Article, user, *, needs_declaration: bool) -> tuple[Refusal | None, ReviewerFacts]:
-    facts = reviewer_facts(article, [user])[user.pk]
+    # Read once per article object: a request asks twice (the view's 403 and the service's); the service asks
+    # again under the lock with the article it has just locked, a new object, so that answer is fresh.
+    known = article.__dict__.setdefault("_reviewer_facts", {})
+    if user.pk not in known:
+        known[user.pk] = reviewer_facts(article, [user])[user.pk]
+    facts = known[user.pk]
     refusal = reviewer_refusal(article, facts, needs_assignment=True, needs_declaration=needs_declaration, you=True)
     return refusal, facts
 

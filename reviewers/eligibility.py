@@ -110,14 +110,29 @@ def reviewer_refusal(
     return None
 
 
-def reviewer_facts(article: Article, users) -> dict[int, ReviewerFacts]:
-    """The facts for each of `users` about `article`, in three queries whatever their number."""
-    users = list(users)
+def reviewer_facts(article: Article, users, known: dict[int, ReviewerFacts] | None = None) -> dict[int, ReviewerFacts]:
+    """The facts for each of `users` about `article`, in three queries whatever their number (two when their
+    profiles were loaded with them; none for those in `known`, facts read under the same lock)."""
+    known = known or {}
+    facts = {u.pk: known[u.pk] for u in users if u.pk in known}
+    users = [u for u in users if u.pk not in known]
+    if not users:
+        return facts
     ids = [u.pk for u in users]
-    profiles = {p.user_id: p for p in BoardMember.objects.filter(user_id__in=ids)}
+    # A profile read with the user for this request (by its authentication, or under this transaction's lock:
+    # marked `profile_read_for_request`) is not read again.
+    loaded = {
+        u.pk: u._state.fields_cache["board_profile"]
+        for u in users
+        if getattr(u, "profile_read_for_request", False) and "board_profile" in u._state.fields_cache
+    }
+    unknown = [pk for pk in ids if pk not in loaded]
+    profiles = {pk: p for pk, p in loaded.items() if p is not None}
+    if unknown:
+        profiles.update({p.user_id: p for p in BoardMember.objects.filter(user_id__in=unknown)})
     assignments = {a.reviewer_id: a for a in Assignment.objects.filter(article=article, reviewer_id__in=ids)}
     declarations = declarations_in_force(article, ids)
-    return {
+    return facts | {
         u.pk: ReviewerFacts(
             user=u, profile=profiles.get(u.pk), assignment=assignments.get(u.pk), declaration=declarations.get(u.pk)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.models import OPEN_STATES, Article, ArticleState
@@ -57,15 +57,17 @@ class QuorumStatus:
         return self.count >= self.quorum and not self.missing_specialties
 
 
-def valid_approvals(article: Article) -> list[Decision]:
+def valid_approvals(article: Article, known: dict | None = None) -> list[Decision]:
     """Approvals in the current round by members who may still review it (the eligibility rule)."""
     decisions = list(
         Decision.objects.filter(article=article, verdict=Verdict.APPROVE)
         .current_round()
-        .select_related("reviewer", "revision")
+        .select_related("reviewer__board_profile", "revision")
         .order_by("signed_at", "id")
     )
-    facts = reviewer_facts(article, [d.reviewer for d in decisions])
+    for decision in decisions:
+        decision.reviewer.profile_read_for_request = True  # read just now, with the decision
+    facts = reviewer_facts(article, [d.reviewer for d in decisions], known)
     today = timezone.now().date()
     return [
         d
@@ -77,8 +79,10 @@ def valid_approvals(article: Article) -> list[Decision]:
     ]
 
 
-def quorum_status(article: Article) -> QuorumStatus:
-    approvals = valid_approvals(article)
+def quorum_status(article: Article, known: dict | None = None) -> QuorumStatus:
+    """`known`: reviewer facts already read in this transaction (user id -> ReviewerFacts)."""
+    # Never submitted: nobody has decided anything yet (no read needed).
+    approvals = valid_approvals(article, known) if article.first_submitted_at is not None else []
     # The specialties the member had when signing: a later profile change does not rewrite the past.
     covered = sorted({s for d in approvals for s in d.specialties})
     return QuorumStatus(
@@ -167,7 +171,9 @@ def standing_approvals(
     "was this text reviewed" for every page, the API, the structured data and the auditor.
     """
     refusals = Decision.objects.filter(revision_id=OuterRef("revision_id"), verdict__in=REFUSAL_VERDICTS)
-    approvals = RevisionApproval.objects.filter(revision_id__in=list(revision_ids))
+    # A queryset of ids stays a subquery (one query in all); anything else is a list of ids.
+    ids = revision_ids if isinstance(revision_ids, QuerySet) else list(revision_ids)
+    approvals = RevisionApproval.objects.filter(revision_id__in=ids)
     if at is not None:
         approvals = approvals.filter(approved_at__lte=at)
         refusals = refusals.filter(signed_at__lte=at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework.views import APIView
 
@@ -10,6 +11,7 @@ from articles.models import Article
 from articles.selectors import visible_articles
 from editorial.exceptions import TooLarge
 from editorial.limits import body_limit, text_limit
+from editorial.services.common import lock_visible_article
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
 
@@ -64,6 +66,14 @@ class SizeLimitMixin:
 
 
 class EditorialAPIView(SizeLimitMixin, APIView):
-    def get_article(self, article_id: int) -> Article:
-        """The article, or 404 when it does not exist or this user may not see it."""
-        return get_object_or_404(visible_articles(self.request.user), pk=article_id)
+    def get_article(self, article_id: int, *, lock: bool = False) -> Article:
+        """The article, or 404 when it does not exist or this user may not see it. With `lock` (inside
+        `locked_request()`), read under its row lock once for the whole request: the service does not read it
+        again."""
+        articles = visible_articles(self.request.user)
+        if not lock:
+            return get_object_or_404(articles, pk=article_id)
+        try:
+            return lock_visible_article(articles, article_id)
+        except Article.DoesNotExist as missing:
+            raise Http404 from missing

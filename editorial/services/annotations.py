@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from articles.models import ANNOTATABLE_STATES, EDITABLE_STATES, Article, ArticleState, RereviewReason, Revision
@@ -22,7 +21,7 @@ from reviewers.models import (
     AnnotationStatus,
 )
 
-from .common import lock_article
+from .common import lock_article, service_transaction
 from .revisions import RevisionContent, anchor_row, carry_anchors, make_new_revision
 from .workflow import reopen_review
 
@@ -37,7 +36,7 @@ def _snapshot(annotation: Annotation) -> dict:
     return {"kind": annotation.kind, "status": annotation.status, "blocking": annotation.blocking}
 
 
-@transaction.atomic
+@service_transaction
 def add_annotation(
     article: Article,
     *,
@@ -112,7 +111,7 @@ def _lock_annotation(annotation: Annotation) -> tuple[Annotation, Article]:
     return Annotation.objects.get(pk=annotation.pk), article
 
 
-@transaction.atomic
+@service_transaction
 def reply_to_annotation(annotation: Annotation, *, actor, body: str) -> AnnotationReply:
     annotation, article = _lock_annotation(annotation)
     conflict = permissions.require_can_reply(article, actor)
@@ -139,7 +138,7 @@ def reply_to_annotation(annotation: Annotation, *, actor, body: str) -> Annotati
     return reply
 
 
-@transaction.atomic
+@service_transaction
 def resolve_annotation(annotation: Annotation, *, actor, response: str = "") -> Annotation:
     """Resolve, optionally with a response that joins the thread."""
     annotation, article = _lock_annotation(annotation)
@@ -172,7 +171,7 @@ def resolve_annotation(annotation: Annotation, *, actor, response: str = "") -> 
     return annotation
 
 
-@transaction.atomic
+@service_transaction
 def reopen_annotation(annotation: Annotation, *, actor, reason: str = "") -> Annotation:
     """Reopen; an annotation resolved on an earlier revision is carried onto the current one again.
 
@@ -248,7 +247,7 @@ def suggestion_refusal(
     return None
 
 
-@transaction.atomic
+@service_transaction
 def accept_suggestion(annotation: Annotation, *, actor) -> Annotation:
     """The author or an editor accepts a suggestion: a new revision with the replacement applied."""
     annotation, article = _lock_annotation(annotation)

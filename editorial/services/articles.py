@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
 
 from articles.models import EDITABLE_STATES, Article
@@ -12,7 +12,7 @@ from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
 
-from .common import lock_article
+from .common import lock_article, service_transaction
 from .revisions import RevisionContent, make_new_revision, make_revision
 
 SETTINGS_FIELDS = ("topic", "quorum", "required_specialties", "publication_policy", "review_interval_days")
@@ -38,7 +38,6 @@ def _unique_slug(title: str, *, racing: bool = False) -> str:
     return slug
 
 
-@transaction.atomic
 def create_article(
     *,
     actor,
@@ -52,24 +51,38 @@ def create_article(
     plain_language_summary: str = "",
     source: dict | None = None,
 ) -> Article:
-    """Create an article in `draft` with revision 1."""
+    """Create an article in `draft` with revision 1.
+
+    Two creates of one title may race for its slug (PostgreSQL refuses the second INSERT): the loser tries
+    again with a random suffix. Called on its own, the whole transaction is tried again (no savepoint);
+    inside a caller's transaction, each INSERT gets a savepoint instead.
+    """
     permissions.require_can_create_article(actor)
     content = RevisionContent(title, body, references, plain_language_summary, source)  # refuses a bad title
+    settings_values = {
+        "topic": topic,
+        "quorum": quorum,
+        "required_specialties": list(required_specialties or []),
+        "publication_policy": publication_policy,
+    }
+    nested = connection.in_atomic_block
     for attempt in range(SLUG_ATTEMPTS):
         try:
             with transaction.atomic():
-                article = Article.objects.create(
-                    slug=_unique_slug(title, racing=attempt > 0),
-                    topic=topic,
-                    created_by=actor,
-                    quorum=quorum,
-                    required_specialties=list(required_specialties or []),
-                    publication_policy=publication_policy,
-                )
-            break
+                return _create(actor, content, settings_values, racing=attempt > 0, savepoint=nested)
         except IntegrityError:  # a concurrent create of the same title took the slug
             if attempt == SLUG_ATTEMPTS - 1:
                 raise
+    raise AssertionError("unreachable")
+
+
+def _create(actor, content: RevisionContent, settings_values: dict, *, racing: bool, savepoint: bool) -> Article:
+    fields = {"slug": _unique_slug(content.title, racing=racing), "created_by": actor, **settings_values}
+    if savepoint:
+        with transaction.atomic():
+            article = Article.objects.create(**fields)
+    else:
+        article = Article.objects.create(**fields)
     revision = make_revision(article, number=1, author=actor, content=content, change_summary="First draft")
     article.current_revision = revision
     article.save(update_fields=["current_revision"])
@@ -81,7 +94,7 @@ def create_article(
         after={
             "state": article.state,
             "slug": article.slug,
-            "title": title,
+            "title": content.title,
             "revision": 1,
             "content_hash": revision.content_hash,
             "source": revision.source_dict(),
@@ -91,7 +104,7 @@ def create_article(
     return article
 
 
-@transaction.atomic
+@service_transaction
 def edit_article(
     article: Article,
     *,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from articles.models import OPEN_STATES, Article
@@ -13,12 +12,12 @@ from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, NotFound, StateConflict
 from editorial.models import NotificationKind
-from editorial.notifications import editors, notify
+from editorial.notifications import EVERY_EDITOR, notify
 from reviewers.eligibility import reviewer_facts, reviewer_refusal
 from reviewers.models import Assignment, AssignmentStatus, ConflictDeclaration
 from reviewers.selectors import board_profile, declaration_in_force
 
-from .common import lock_article
+from .common import lock_article, service_transaction
 
 
 def _assignment_snapshot(assignment: Assignment) -> dict:
@@ -29,14 +28,15 @@ def _assignment_snapshot(assignment: Assignment) -> dict:
     }
 
 
-@transaction.atomic
+@service_transaction
 def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: datetime.date | None = None) -> Assignment:
     """An editor assigns a board member, who is never the author and never a declared-conflicted member."""
     article = lock_article(article)
     permissions.require_can_assign(actor)
-    reviewer = get_user_model().objects.filter(username=reviewer_username).first()
+    reviewer = get_user_model().objects.filter(username=reviewer_username).select_related("board_profile").first()
     if reviewer is None:
         raise InvalidInput(f"There is no user {reviewer_username!r}.", errors={"reviewer": ["Unknown user."]})
+    reviewer.profile_read_for_request = True  # read just now, under the article's lock
     facts = reviewer_facts(article, [reviewer])[reviewer.pk]
     # The reviewer rule, about a member the editor names: its membership refusals are bad input (400),
     # a declared conflict a 409 (after the state, as API.md orders them).
@@ -61,6 +61,8 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
         assignment.save()
     else:
         assignment = Assignment.objects.create(article=article, reviewer=reviewer, assigned_by=actor, due=due)
+        # Never assigned before: no decisions yet; the declaration in force was read above.
+        assignment.known_context = {"decisions": {}, "declarations": {reviewer.pk: facts.declaration}}
     event = record_event(
         "assignment.create",
         actor=actor,
@@ -81,7 +83,7 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
     return assignment
 
 
-@transaction.atomic
+@service_transaction
 def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason: str = "") -> Assignment:
     """The assigned member accepts or declines."""
     assignment = Assignment.objects.select_for_update().select_related("reviewer").get(pk=assignment.pk)
@@ -108,7 +110,7 @@ def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason
     return assignment
 
 
-@transaction.atomic
+@service_transaction
 def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: str = "") -> ConflictDeclaration:
     """A board member files (or replaces) their conflict-of-interest declaration for this article."""
     article = lock_article(article)
@@ -138,7 +140,7 @@ def declare_conflict(article: Article, *, actor, has_conflict: bool, statement: 
         notify(
             NotificationKind.CONFLICT,
             event=event,
-            recipients=editors(),
+            recipients=[EVERY_EDITOR],
             article=article,
             subject=f"{profile.display_name} declared a conflict of interest: {article.title}",
             body=statement,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -28,7 +27,7 @@ from editorial.outbox import enqueue, handles
 from reviewers.models import RevisionApproval
 from reviewers.selectors import approved_revision_ids
 
-from .common import lock_article, require_reason
+from .common import lock_article, require_reason, service_transaction
 
 PUBLISHABLE_IMMEDIATE_STATES = (ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW, ArticleState.APPROVED)
 
@@ -38,28 +37,32 @@ def is_approved(revision: Revision) -> bool:
 
 
 def _approved_revision(article: Article) -> Revision | None:
-    revision_ids = (
-        RevisionApproval.objects.filter(article=article).order_by("-id").values_list("revision_id", flat=True)
+    """The newest revision whose approval stands (the current one needs no read of its own)."""
+    standing = approved_revision_ids(
+        RevisionApproval.objects.filter(article=article).values_list("revision_id", flat=True)
     )
-    standing = approved_revision_ids(revision_ids)
-    latest = next((rid for rid in revision_ids if rid in standing), None)
-    return Revision.objects.get(pk=latest) if latest else None
+    if not standing:
+        return None
+    latest = max(standing)  # revisions are numbered in order: the highest id is the newest
+    return article.current_revision if latest == article.current_revision_id else Revision.objects.get(pk=latest)
 
 
-def _refusal(article: Article, revision: Revision) -> StateConflict | None:
-    """Why this revision may not be published now, or None."""
+def _refusal(article: Article, revision: Revision, *, approved: bool | None = None) -> StateConflict | None:
+    """Why this revision may not be published now, or None (`approved`: already known whether it is)."""
+    if approved is None:
+        approved = is_approved(revision)
     live = article.live_version
     if live is not None and live.revision_id == revision.pk:
         return StateConflict(f"Revision {revision.number} is already live as v{live.number}.", "already_live")
     if article.publication_policy == PublicationPolicy.AFTER_APPROVAL:
-        if not is_approved(revision):
+        if not approved:
             return StateConflict(
                 f"Revision {revision.number} is not approved, and this article publishes only after approval.",
                 "not_approved",
             )
     elif (
         revision.pk != article.current_revision_id or article.state not in PUBLISHABLE_IMMEDIATE_STATES
-    ) and not is_approved(revision):
+    ) and not approved:
         return StateConflict(
             "Only the submitted revision of an article under review, or an approved one, may be published.",
             "not_publishable",
@@ -67,7 +70,7 @@ def _refusal(article: Article, revision: Revision) -> StateConflict | None:
     return None
 
 
-@transaction.atomic
+@service_transaction
 def request_publication(
     article: Article, *, actor, revision_number: int | None = None, publish_at: datetime.datetime | None = None
 ) -> PublishRequest:
@@ -78,13 +81,16 @@ def request_publication(
         revision = Revision.objects.filter(article=article, number=revision_number).first()
         if revision is None:
             raise InvalidInput(f"There is no revision {revision_number}.", errors={"revision": ["Unknown revision."]})
-    elif article.publication_policy == PublicationPolicy.AFTER_APPROVAL:
-        revision = _approved_revision(article) or article.current_revision
-    else:
+    approved = None
+    if revision_number is None and article.publication_policy == PublicationPolicy.AFTER_APPROVAL:
+        revision = _approved_revision(article)
+        approved = revision is not None
+        revision = revision or article.current_revision
+    elif revision_number is None:
         revision = article.current_revision
     if publish_at is not None and publish_at <= timezone.now():
         raise InvalidInput("publish_at must be in the future.", errors={"publish_at": ["Must be in the future."]})
-    refusal = _refusal(article, revision)
+    refusal = _refusal(article, revision, approved=approved)
     if refusal:
         raise refusal
     if PublishRequest.objects.filter(
@@ -110,7 +116,7 @@ def request_publication(
     return request
 
 
-@transaction.atomic
+@service_transaction
 def cancel_publication(request: PublishRequest, *, actor) -> PublishRequest:
     lock_article(request.article_id)
     request = PublishRequest.objects.select_for_update().get(pk=request.pk)
@@ -131,7 +137,7 @@ def cancel_publication(request: PublishRequest, *, actor) -> PublishRequest:
     return request
 
 
-@transaction.atomic
+@service_transaction
 def queue_due_publications(now: datetime.datetime | None = None) -> int:
     """Turn scheduled requests whose time has come into queued ones (beat runs this every few seconds)."""
     now = now or timezone.now()
@@ -160,7 +166,7 @@ def run_publication_message(payload: dict) -> None:
     run_publication(payload["request_id"])
 
 
-@transaction.atomic
+@service_transaction
 def run_publication(request_id: int) -> PublishedVersion | None:
     """Fulfil one request: the next version number, rendered HTML, announced. Running it twice is harmless."""
     request = PublishRequest.objects.get(pk=request_id)
@@ -245,7 +251,7 @@ def _retract(article: Article, *, actor, reason: str) -> PublishedVersion:
     return version
 
 
-@transaction.atomic
+@service_transaction
 def retract_live_version(article: Article, *, actor, reason: str) -> PublishedVersion:
     article = lock_article(article)
     permissions.require_can_publish(actor)

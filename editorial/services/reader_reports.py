@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, ArticleState, PublishedVersion
@@ -13,8 +12,9 @@ from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, StateConflict, TooManyAttempts
 from editorial.models import NotificationKind, ReaderReport, ReaderReportStatus
-from editorial.notifications import editors, notify
+from editorial.notifications import EVERY_EDITOR, notify
 
+from .common import service_transaction
 from .workflow import revise_article
 
 REPORTS_PER_HOUR = 5
@@ -28,7 +28,7 @@ def _rate_key(client: str) -> str:
     return "editorial:reader-reports:" + hashlib.sha256(client.encode()).hexdigest()[:32]
 
 
-@transaction.atomic
+@service_transaction
 def submit_reader_report(
     version: PublishedVersion, *, kind: str, message: str, email: str = "", audience: str = "", client: str
 ) -> ReaderReport:
@@ -59,7 +59,7 @@ def submit_reader_report(
     notify(
         NotificationKind.READER_REPORT,
         event=event,
-        recipients=editors(),
+        recipients=[EVERY_EDITOR],
         article=version.article,
         subject=f"{report.get_kind_display()}: {version.revision.title}",
         body=message[:1000],
@@ -67,7 +67,7 @@ def submit_reader_report(
     return report
 
 
-@transaction.atomic
+@service_transaction
 def triage_reader_report(report: ReaderReport, *, actor, outcome: str, response: str = "") -> ReaderReport:
     """An editor answers, closes with a reason, or opens a revision (the article goes back to draft)."""
     report = ReaderReport.objects.select_for_update().get(pk=report.pk)

@@ -7,7 +7,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
@@ -15,23 +14,29 @@ from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import TooManyAttempts
 from editorial.models import NotificationKind, SigningAttempts
-from editorial.notifications import editors, notify
+from editorial.notifications import EVERY_EDITOR, notify
+
+from .common import service_transaction
 
 security_log = logging.getLogger("editorial.security")
 
 
-def require_not_locked(user) -> None:
-    """429 while the member's signing is locked (their right password included)."""
-    attempts = SigningAttempts.objects.filter(user=user).first()
+def require_not_locked(user) -> SigningAttempts | None:
+    """429 while the member's signing is locked (their right password included); returns the member's count."""
+    if "signing_attempts" in user._state.fields_cache:  # read with the user (the API's token authentication)
+        attempts = user._state.fields_cache["signing_attempts"]
+    else:
+        attempts = SigningAttempts.objects.filter(user=user).first()
     now = timezone.now()
     if attempts is not None and attempts.locked(now):
         raise TooManyAttempts(
             "Too many failed signatures: your signing is locked for 15 minutes, or until an editor unlocks it.",
             retry_after=(attempts.locked_until - now).total_seconds(),
         )
+    return attempts
 
 
-@transaction.atomic
+@service_transaction
 def record_failed_signature(article: Article, user, *, verdict: str, revision: int | None) -> None:
     """A wrong password on a decision: audited; at the limit the member's signing locks and editors are told.
 
@@ -59,7 +64,7 @@ def record_failed_signature(article: Article, user, *, verdict: str, revision: i
         notify(
             NotificationKind.ACCOUNT,
             event=event,
-            recipients=editors(),
+            recipients=[EVERY_EDITOR],
             article=article,
             subject=f"Signing locked for {user.get_username()} after {attempts.failures} wrong passwords",
             body="Someone tried to sign decisions as this board member with wrong passwords. Their signing is "
@@ -68,12 +73,14 @@ def record_failed_signature(article: Article, user, *, verdict: str, revision: i
     attempts.save()
 
 
-def reset_failed_signatures(user) -> None:
-    """A right password: the count of consecutive failures starts again (one statement, none if there is none)."""
-    SigningAttempts.objects.filter(user=user, failures__gt=0).update(failures=0, locked_until=None)
+def reset_failed_signatures(user, attempts: SigningAttempts | None) -> None:
+    """A right password: the count of consecutive failures starts again (no statement when there were none,
+    as `attempts`, read by require_not_locked, shows)."""
+    if attempts is not None and attempts.failures:
+        SigningAttempts.objects.filter(user=user, failures__gt=0).update(failures=0, locked_until=None)
 
 
-@transaction.atomic
+@service_transaction
 def unlock_signing(username: str, *, actor) -> bool:
     """An editor lifts a member's signing lock; audited."""
     permissions.require_can_unlock_accounts(actor)

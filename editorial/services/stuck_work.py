@@ -3,7 +3,6 @@ notifications that failed every attempt, or took its worker down), and an email 
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from articles.models import PublishRequest
@@ -14,8 +13,10 @@ from editorial.models import Notification, OutboxMessage, OutboxStatus
 from editorial.notifications import MAX_EMAIL_ATTEMPTS
 from editorial.outbox import hand_over_after_commit
 
+from .common import service_transaction
 
-@transaction.atomic
+
+@service_transaction
 def retry_dead_message(message_id, *, actor) -> OutboxMessage:
     """Give a dead message a fresh set of attempts and hand it over again after the commit (audited)."""
     permissions.require_can_retry_stuck_work(actor)
@@ -57,7 +58,7 @@ def _article_of(message: OutboxMessage) -> int | None:
     return message.payload.get("article_id")
 
 
-@transaction.atomic
+@service_transaction
 def retry_email(notification_id: int, *, actor) -> Notification:
     """Let the sweeper try an email again whose every attempt failed (audited; sent within minutes)."""
     permissions.require_can_retry_stuck_work(actor)

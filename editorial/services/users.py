@@ -13,7 +13,6 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -21,16 +20,16 @@ from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, NotFound, StateConflict
 from editorial.models import AuditEvent, NotificationKind
-from editorial.notifications import editors, notify
+from editorial.notifications import EVERY_EDITOR, notify
 from editorial.roles import ROLE_GROUPS, role_of
 from reviewers.models import Assignment, BoardMember
 
-from .common import refuse_line_breaks
+from .common import refuse_line_breaks, service_transaction
 
 security_log = logging.getLogger("editorial.security")
 
 
-@transaction.atomic
+@service_transaction
 def save_user_with_role(
     *,
     username: str,
@@ -117,7 +116,7 @@ def end_sessions_and_tokens(user) -> dict:
     return {"sessions": sessions, "tokens": tokens}
 
 
-@transaction.atomic
+@service_transaction
 def change_password(user, *, new_password: str) -> dict:
     """The user's own new password (already checked by the form's old-password field): validated, set, and
     every other session and token ended; audited."""
@@ -129,7 +128,7 @@ def change_password(user, *, new_password: str) -> dict:
     return ended
 
 
-@transaction.atomic
+@service_transaction
 def deactivate_user(username: str, *, reason: str, actor=None):
     """End an account: sign-in refused, every session and token ended, board membership inactive; the user's
     records and signatures stay. Editors are told about the member's open assignments."""
@@ -158,7 +157,7 @@ def deactivate_user(username: str, *, reason: str, actor=None):
         notify(
             NotificationKind.ACCOUNT,
             event=event,
-            recipients=editors(),
+            recipients=[EVERY_EDITOR],
             subject=f"{username} was deactivated with {len(open_assignments)} open review(s)",
             body=f"Reason: {reason}. Assign other board members to these articles: "
             + ", ".join(f"#{pk}" for pk in open_assignments),
@@ -166,7 +165,7 @@ def deactivate_user(username: str, *, reason: str, actor=None):
     return user
 
 
-@transaction.atomic
+@service_transaction
 def record_lockout(*, username: str, address: str) -> None:
     """A username locked out after repeated failed sign-ins (django-axes): audited once per lock, logged for
     every attempt refused while it lasts."""
@@ -180,7 +179,7 @@ def record_lockout(*, username: str, address: str) -> None:
     )
 
 
-@transaction.atomic
+@service_transaction
 def unlock_sign_in(username: str, *, actor) -> int:
     """An editor lifts a username's sign-in lockout (its failed attempts are forgotten); audited."""
     permissions.require_can_unlock_accounts(actor)

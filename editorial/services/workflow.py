@@ -12,13 +12,13 @@ from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
 from editorial.models import NotificationKind
-from editorial.notifications import author_and_editors, editors, notify
+from editorial.notifications import EVERY_EDITOR, author_and_editors, notify
 from reviewers.eligibility import Refusal
 from reviewers.models import Assignment, Decision, RevisionApproval, Verdict
 from reviewers.selectors import open_blocking_annotation_ids, quorum_status
 
 from . import signing
-from .common import lock_article, require_reason
+from .common import lock_article, require_reason, service_transaction
 from .publishing import review_interval, stop_publishing
 
 VERDICT_FOR = {"approve": Verdict.APPROVE, "request_changes": Verdict.REQUEST_CHANGES, "reject": Verdict.REJECT}
@@ -116,7 +116,7 @@ def _apply(article: Article, name: str, *, actor, comment: str = "", extra_after
     )
 
 
-@transaction.atomic
+@service_transaction
 def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     check_transition(article, "submit", actor)
@@ -130,7 +130,7 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     notify(
         NotificationKind.SUBMITTED,
         event=event,
-        recipients=editors(),
+        recipients=[EVERY_EDITOR],
         article=article,
         exclude=actor,
         subject=f"Submitted: {revision.title}",
@@ -139,7 +139,7 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     return article
 
 
-@transaction.atomic
+@service_transaction
 def start_review(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     check_transition(article, "start_review", actor)
@@ -147,7 +147,7 @@ def start_review(article: Article, *, actor, comment: str = "") -> Article:
     return article
 
 
-@transaction.atomic
+@service_transaction
 def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     permissions.require_transition_role(article, "withdraw", actor)
@@ -158,7 +158,7 @@ def withdraw_article(article: Article, *, actor, comment: str = "") -> Article:
     return article
 
 
-@transaction.atomic
+@service_transaction
 def revise_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     check_transition(article, "revise", actor)
@@ -183,7 +183,7 @@ REREVIEW_NOTICES = {
 }
 
 
-@transaction.atomic
+@service_transaction
 def open_rereview(article: Article, *, actor=None) -> Article:
     """The periodic re-review of an approved article: a new round of decisions on the live revision.
 
@@ -209,7 +209,7 @@ def reopen_review(article: Article, *, actor, reason: str, comment: str = "") ->
         extra_after={"round": article.review_round + 1, "reason": reason},
     )
     approvers = RevisionApproval.objects.filter(article=article).order_by("-id").first()
-    people = {*editors().values_list("pk", flat=True)}
+    people = {EVERY_EDITOR}
     if approvers is not None:
         people |= {d.reviewer_id for d in approvers.decisions.all()}
     heading, body = REREVIEW_NOTICES[reason]
@@ -257,7 +257,7 @@ def record_decision(
     """
     name = TRANSITION_FOR[verdict]
     permissions.require_may_decide(article, actor)
-    signing.require_not_locked(actor)
+    attempts = signing.require_not_locked(actor)
     missing = {
         field: ["This field is required."]
         for field, value in (("password", password), ("revision", revision))
@@ -272,7 +272,7 @@ def record_decision(
     if not actor.check_password(password):
         signing.record_failed_signature(article, actor, verdict=verdict, revision=revision)
         raise Forbidden("The password did not match; nothing was signed.", "signature_failed")
-    signing.reset_failed_signatures(actor)
+    signing.reset_failed_signatures(actor, attempts)
     with transaction.atomic():
         article = lock_article(article)
         # Again under the lock: an assignment or a declaration may have changed meanwhile.
@@ -334,9 +334,10 @@ def _record_signed_decision(article: Article, name: str, verdict: str, actor, co
         body=comment or decision.meaning,
     )
     if verdict == Verdict.APPROVE:
-        status = quorum_status(article)
+        status = quorum_status(article, known={actor.pk: facts})
+        article.known_quorum_status = status  # what the answer shows: not read again
         if status.met:
-            _approve(article, actor, status)
+            _approve(article, actor, status, people)
     else:
         event = _apply(article, name, actor=actor, comment=comment)
         if verdict == Verdict.REQUEST_CHANGES:
@@ -354,7 +355,7 @@ def _record_signed_decision(article: Article, name: str, verdict: str, actor, co
     return article
 
 
-def _approve(article: Article, actor, status) -> None:
+def _approve(article: Article, actor, status, people: set[int]) -> None:
     now = timezone.now()
     article.last_reviewed_at = now
     article.rereview_reason = ""
@@ -366,7 +367,10 @@ def _approve(article: Article, actor, status) -> None:
         approved_at=now,
         approvers=[d.signed_name for d in status.approvals],
     )
-    approval.decisions.set(status.approvals)
+    # One INSERT (the approval is new: nothing to compare with, as set() would).
+    RevisionApproval.decisions.through.objects.bulk_create(
+        [RevisionApproval.decisions.through(revisionapproval=approval, decision=d) for d in status.approvals]
+    )
     # The event names the approval record, so verification can hold the record to it.
     event = _apply(
         article,
@@ -381,14 +385,10 @@ def _approve(article: Article, actor, status) -> None:
             "next_review_due": article.next_review_due.isoformat(),
         },
     )
-    people = {
-        *author_and_editors(article),
-        *(d.reviewer_id for d in status.approvals),
-    }
     notify(
         NotificationKind.APPROVED,
         event=event,
-        recipients=people,
+        recipients={*people, *(d.reviewer_id for d in status.approvals)},  # the author, the editors, the approvers
         article=article,
         subject=f"Approved: {article.current_revision.title}",
         body="Approved by " + "; ".join(d.signature_line for d in status.approvals),

@@ -141,7 +141,7 @@ def main(threads: int, rounds: int) -> int:
     def exporter() -> None:
         try:
             barrier.wait(timeout=30)
-            for _ in range(2):
+            for _ in range(1):
                 rows = AuditEvent.objects.order_by("seq").iterator(chunk_size=1)  # one statement, kept open
                 next(rows)
                 time.sleep(EXPORT_HOLD)

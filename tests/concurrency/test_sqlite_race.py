@@ -21,7 +21,7 @@ def test_eight_threads_writing_to_a_sqlite_file_never_see_database_is_locked(tmp
     env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "EMAIL_URL")}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DJANGO_SETTINGS_MODULE="config.settings")
     # A busy timeout shorter than the exporter's open read: writers pass it only because of WAL.
-    env.update(SQLITE_BUSY_TIMEOUT="2", EXPORT_HOLD="3")
+    env.update(SQLITE_BUSY_TIMEOUT="6", EXPORT_HOLD="8")
 
     migrate = run(["manage.py", "migrate", "--noinput", "--verbosity", "0"], env)
     assert migrate.returncode == 0, migrate.stderr[-3000:]
@@ -40,7 +40,7 @@ def test_eight_threads_writing_to_a_sqlite_file_never_see_database_is_locked(tmp
     assert result["done"] == {"create": turns, "declare": turns, "edit": turns}
     assert result["hung"] == 0
     assert result["journal_mode"] == "wal"
-    assert len(result["exports"]) == 2 and all(n >= 1 for n in result["exports"])
+    assert len(result["exports"]) == 1 and all(n >= 1 for n in result["exports"])
     # After-commit work (notifications to the editor through the outbox) ran too, none left behind.
     assert result["outbox"].get("done", 0) > 0
     assert set(result["outbox"]) == {"done"}, result["outbox"]

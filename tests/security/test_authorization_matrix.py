@@ -708,7 +708,7 @@ def _signed_in(clients: dict, is_api: bool, user):
         # the address of force_login()'s bare request, "unknown", which PostgreSQL refuses as an address.
         session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "editorial.accounts.RoleBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key

@@ -15,6 +15,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
+from editorial import outbox
 from tests.conftest import worker_queue_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +47,11 @@ def project_app(broker_url: str, queue: str):
 
 
 def _reset_connections(app) -> None:
-    """Drop pooled broker connections so the next publish connects to the configured broker."""
+    """Drop pooled broker connections so the next publish connects to the configured broker, and forget an
+    earlier broker's outage (the outbox's sender pauses after a failed send)."""
     from kombu import pools
+
+    outbox.broker_back()
 
     pools.reset()  # kombu keeps pools per broker URL in a global registry, closed ones included
     app._pool = None

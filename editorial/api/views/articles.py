@@ -23,10 +23,11 @@ from ..serializers import articles as s
 
 
 def article_response(article, code=status.HTTP_200_OK) -> Response:
-    article = Article.objects.select_related("current_revision", "created_by").get(pk=article.pk)
-    return Response(
-        s.ArticleOutput(article, context={"quorum": {article.pk: quorum_status(article)}}).data, status=code
-    )
+    """The article as the service left it (read under its lock, then changed), else read afresh."""
+    if not {"current_revision", "created_by"} <= article._state.fields_cache.keys():
+        article = Article.objects.select_related("current_revision", "created_by").get(pk=article.pk)
+    status_now = getattr(article, "known_quorum_status", None) or quorum_status(article)
+    return Response(s.ArticleOutput(article, context={"quorum": {article.pk: status_now}}).data, status=code)
 
 
 class ArticleListCreate(EditorialAPIView, ListAPIView):

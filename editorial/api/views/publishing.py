@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from articles.models import PublishedVersion, PublishRequest
 from editorial import permissions
 from editorial.services import publishing
+from editorial.services.common import locked_request
 from reviewers.selectors import review_statuses
 
 from ..base import EditorialAPIView
@@ -28,17 +29,17 @@ class Publish(EditorialAPIView, ListAPIView):
 
     @extend_schema(request=s.PublishInput, responses={202: s.PublishRequestOutput})
     def post(self, request, article_id: int):
-        article = self.get_article(article_id)
-        permissions.require_can_publish(request.user)
-        data = s.PublishInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        publish_request = publishing.request_publication(
-            article,
-            actor=request.user,
-            revision_number=data.validated_data.get("revision"),
-            publish_at=data.validated_data.get("publish_at"),
-        )
-        publish_request = self.get_queryset().get(pk=publish_request.pk)
+        with locked_request():
+            article = self.get_article(article_id, lock=True)
+            permissions.require_can_publish(request.user)
+            data = s.PublishInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            publish_request = publishing.request_publication(
+                article,
+                actor=request.user,
+                revision_number=data.validated_data.get("revision"),
+                publish_at=data.validated_data.get("publish_at"),
+            )
         return Response(s.PublishRequestOutput(publish_request).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -8,11 +8,12 @@ from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
-from articles.models import TRANSITION_NAMES
+from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES
 from editorial import permissions
 from editorial.exceptions import NotFound
 from editorial.services import assignments as assignment_services
 from editorial.services import workflow
+from editorial.services.common import locked_request
 from reviewers.eligibility import declarations_in_force
 from reviewers.models import Assignment, Decision
 from reviewers.selectors import suggested_reviewers
@@ -35,7 +36,13 @@ class TransitionList(EditorialAPIView):
 class TransitionTake(EditorialAPIView):
     @extend_schema(request=s.TransitionInput, responses=ArticleOutput)
     def post(self, request, article_id: int, name: str):
-        article = self.get_article(article_id)
+        if name in DECISION_TRANSITIONS:
+            # A signed decision checks the password before it takes the article's lock (slow on purpose).
+            return self._take(request, self.get_article(article_id), name)
+        with locked_request():
+            return self._take(request, self.get_article(article_id, lock=True), name)
+
+    def _take(self, request, article, name: str):
         if name not in TRANSITION_NAMES:
             raise NotFound(f"There is no transition called {name!r}.", "unknown_transition")
         permissions.require_transition_role(article, name, request.user)  # 403 before 400
@@ -45,14 +52,15 @@ class TransitionTake(EditorialAPIView):
         return article_response(article)
 
 
-def assignment_context(article) -> dict:
-    """Decisions and declarations in force for every reviewer of the article, fetched once."""
+def assignment_context(article, reviewer=None) -> dict:
+    """Decisions and declarations in force for every reviewer of the article (or for one), fetched once."""
     decisions: dict[int, list] = {}
-    for decision in Decision.objects.filter(article=article).select_related(
-        "revision", "reviewer", "conflict_declaration"
-    ):
+    found = Decision.objects.filter(article=article).select_related("revision", "reviewer", "conflict_declaration")
+    for decision in found.filter(reviewer=reviewer) if reviewer is not None else found:
         decisions.setdefault(decision.reviewer_id, []).append(decision)
-    reviewer_ids = Assignment.objects.filter(article=article).values("reviewer_id")
+    reviewer_ids = (
+        [reviewer.pk] if reviewer is not None else Assignment.objects.filter(article=article).values("reviewer_id")
+    )
     return {"decisions": decisions, "declarations": declarations_in_force(article, reviewer_ids)}
 
 
@@ -68,19 +76,19 @@ class AssignmentListCreate(EditorialAPIView, ListAPIView):
 
     @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput})
     def post(self, request, article_id: int):
-        article = self.get_article(article_id)
-        permissions.require_can_assign(request.user)
-        data = s.AssignmentInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        assignment = assignment_services.assign_reviewer(
-            article,
-            actor=request.user,
-            reviewer_username=data.validated_data["reviewer"],
-            due=data.validated_data.get("due"),
-        )
-        return Response(
-            s.AssignmentOutput(assignment, context=assignment_context(article)).data, status=status.HTTP_201_CREATED
-        )
+        with locked_request():
+            article = self.get_article(article_id, lock=True)
+            permissions.require_can_assign(request.user)
+            data = s.AssignmentInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            assignment = assignment_services.assign_reviewer(
+                article,
+                actor=request.user,
+                reviewer_username=data.validated_data["reviewer"],
+                due=data.validated_data.get("due"),
+            )
+        context = getattr(assignment, "known_context", None) or assignment_context(article, assignment.reviewer)
+        return Response(s.AssignmentOutput(assignment, context=context).data, status=status.HTTP_201_CREATED)
 
 
 class AssignmentSuggestions(EditorialAPIView):
@@ -106,7 +114,7 @@ class AssignmentRespond(EditorialAPIView):
         assignment = assignment_services.respond_to_assignment(
             assignment, actor=request.user, accept=self.accept, reason=data.validated_data.get("reason", "")
         )
-        return Response(s.AssignmentOutput(assignment, context=assignment_context(article)).data)
+        return Response(s.AssignmentOutput(assignment, context=assignment_context(article, assignment.reviewer)).data)
 
 
 class ConflictListCreate(EditorialAPIView, ListAPIView):
@@ -118,9 +126,10 @@ class ConflictListCreate(EditorialAPIView, ListAPIView):
 
     @extend_schema(request=s.ConflictInput, responses={201: s.ConflictOutput})
     def post(self, request, article_id: int):
-        article = self.get_article(article_id)
-        permissions.require_board_member(request.user)
-        data = s.ConflictInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        declaration = assignment_services.declare_conflict(article, actor=request.user, **data.validated_data)
+        with locked_request():
+            article = self.get_article(article_id, lock=True)
+            permissions.require_board_member(request.user)
+            data = s.ConflictInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            declaration = assignment_services.declare_conflict(article, actor=request.user, **data.validated_data)
         return Response(s.ConflictOutput(declaration).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the shared benchmark (../shared/bench/editorial/run.sh) on this project, with one change: its approve
+# request names the revision the member signs ("revision": 1), which API.md requires of every board decision
+# (400 without it). Nothing else is changed. Needs wrk (apt-get install -y wrk).
+#
+#   bench/shared_bench.sh [SHARED_BENCH_DIR]     (default ../shared/bench/editorial)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SOURCE="${1:-$ROOT/../shared/bench/editorial}"
+[ -f "$SOURCE/run.sh" ] || { echo "no shared bench at $SOURCE" >&2; exit 2; }
+COPY="$(mktemp -d /tmp/editorial-shared-bench.XXXXXX)"
+cp -r "$SOURCE"/. "$COPY"/
+sed -i 's|json={"password": PASSWORD, "comment": "Approved for medical accuracy."}|json={"password": PASSWORD, "comment": "Approved for medical accuracy.", "revision": 1}|' "$COPY/bench.py"
+sed -i 's|{"password": PW, "comment": "ok"}|{"password": PW, "comment": "ok", "revision": 1}|' "$COPY/queries.py"
+grep -q '"revision": 1}' "$COPY/bench.py" && grep -q '"revision": 1}' "$COPY/queries.py" \
+  || { echo "could not patch the approve request (the shared bench changed?)" >&2; exit 2; }
+exec bash "$COPY/run.sh" "$ROOT"
