@@ -64,6 +64,9 @@ class AssignmentListCreate(EditorialAPIView, ListAPIView):
         return Assignment.objects.filter(article=self.article).select_related("reviewer__board_profile", "assigned_by")
 
     def get_serializer_context(self):
+        # OPTIONS describes POST without listing first: then the article is not loaded yet.
+        if not hasattr(self, "article"):
+            self.article = self.get_article(self.kwargs["article_id"])
         return {**super().get_serializer_context(), **assignment_context(self.article)}
 
     @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput})
