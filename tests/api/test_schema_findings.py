@@ -23,6 +23,25 @@ def assert_json_error(response, status: int) -> dict:
     return body
 
 
+# --- error bodies --------------------------------------------------------------------------------------------
+
+
+def test_errors_are_json_when_csv_was_asked_for(api, author, editor):
+    body = assert_json_error(api.as_user(author).get("/api/v1/audit/events/?format=csv"), 403)
+    assert body["code"] == "permission_denied"
+    assert_json_error(api.as_user(editor).get("/api/v1/audit/events/?format=csv&since=yesterday"), 400)
+    response = api.get("/api/v1/audit/events/?format=csv")  # the export itself is still CSV
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+
+
+def test_errors_are_json_when_json_ld_was_asked_for(api, author, editor, board):
+    article = reviewed_article(author, editor, [board])
+    api.as_user(editor)
+    body = assert_json_error(api.get(f"{ARTICLES}{article.pk}/annotations/999999/?format=jsonld"), 404)
+    assert body["code"] == "not_found"
+    assert_json_error(api.get(f"{ARTICLES}999999/annotations/1/?format=jsonld"), 404)
+
+
 # --- no 500 --------------------------------------------------------------------------------------------------
 
 
