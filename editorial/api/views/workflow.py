@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -98,18 +98,25 @@ class AssignmentSuggestions(EditorialAPIView):
 
 class AssignmentRespond(EditorialAPIView):
     accept = True
+    input_serializer = s.AssignmentResponseInput
 
     @extend_schema(request=s.AssignmentResponseInput, responses=s.AssignmentOutput)
     def post(self, request, article_id: int, assignment_id: int):
         article = self.get_article(article_id)
         assignment = get_object_or_404(Assignment, article=article, pk=assignment_id)
         permissions.require_can_respond(assignment, request.user)  # 403 before 400
-        data = s.AssignmentResponseInput(data=request.data)
+        data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = assignment_services.respond_to_assignment(
             assignment, actor=request.user, accept=self.accept, reason=data.validated_data.get("reason", "")
         )
         return Response(s.AssignmentOutput(assignment, context=assignment_context(article)).data)
+
+
+@extend_schema_view(post=extend_schema(request=s.AssignmentDeclineInput, responses=s.AssignmentOutput))
+class AssignmentDecline(AssignmentRespond):
+    accept = False
+    input_serializer = s.AssignmentDeclineInput
 
 
 class ConflictListCreate(EditorialAPIView, ListAPIView):
