@@ -163,7 +163,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 15 minutes from the lock, however many tries meanwhile
 AXES_LOCKOUT_CALLABLE = "editorial.accounts.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "editorial.accounts.client_address"
+AXES_CLIENT_IP_CALLABLE = "editorial.accounts.axes_client_address"
 AXES_VERBOSE = False
 # axes.W006 asks to lock addresses too: the per-address limit below does that, with a bound that an office
 # behind one address does not reach by honest mistakes (axes would lock it after 10 failures by anyone).

@@ -47,30 +47,30 @@ LOCKED_SENTENCE = "Too many failed sign-ins for this username; try again in 15 m
 ADDRESS_SENTENCE = "Too many sign-in attempts from your address; try again later."
 
 
-UNKNOWN_ADDRESS = "0.0.0.0"
+UNKNOWN_ADDRESS = "unknown"
 
 
 def client_address(request) -> str:
-    """The client's address as the trusted proxies saw it (NUM_PROXIES), else REMOTE_ADDR.
-
-    Always a valid IP address (the sign-in records store it in an address column): a missing or malformed value,
-    such as a forged X-Forwarded-For entry, becomes UNKNOWN_ADDRESS.
-    """
-    remote = _valid(request.META.get("REMOTE_ADDR", ""))
+    """The client's address as the trusted proxies saw it (NUM_PROXIES), else REMOTE_ADDR; "unknown" when that
+    is missing or not an IP address (a UNIX socket, a malformed X-Forwarded-For)."""
+    address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         # The rightmost entries were added by our own proxies; the one before them is the client's.
-        return _valid(hops[-min(proxies, len(hops))]) if hops else remote
-    return remote
-
-
-def _valid(address: str) -> str:
+        address = hops[-min(proxies, len(hops))] if hops else address
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return UNKNOWN_ADDRESS
+
+
+def axes_client_address(request) -> str | None:
+    """client_address for django-axes (AXES_CLIENT_IP_CALLABLE), which stores it in an IP address column:
+    None when unknown (PostgreSQL refuses anything else that is not an address: a 500 on a failed sign-in)."""
+    address = client_address(request)
+    return None if address == UNKNOWN_ADDRESS else address
 
 
 def _lockout_seconds() -> int:

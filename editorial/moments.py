@@ -36,4 +36,8 @@ def parse_moment(
         if not naive_is_utc:
             raise InvalidInput(f"{field} needs a time zone (for example Z).", errors={field: ["Missing time zone."]})
         moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
+    try:
+        # In UTC: Python reads zone offsets up to ±23:59, PostgreSQL refuses those beyond ±15:59 (a 500).
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise InvalidInput(f"{field} is out of range.", errors={field: ["Out of range."]}) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from articles.models import Article
@@ -66,6 +67,13 @@ class SizeLimitMixin:
 
 
 class EditorialAPIView(SizeLimitMixin, APIView):
+    def finalize_response(self, request, response, *args, **kwargs):
+        """An error is API.md's JSON body whatever format was asked for (`?format=csv`, `?format=jsonld`)."""
+        renderer = getattr(request, "accepted_renderer", None)
+        if getattr(response, "exception", False) and getattr(renderer, "media_type", None) != "application/json":
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def get_article(self, article_id: int, *, lock: bool = False) -> Article:
         """The article, or 404 when it does not exist or this user may not see it. With `lock` (inside
         `locked_request()`), read under its row lock once for the whole request: the service does not read it

@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from . import schema  # noqa: F401  (registers the schema extensions before the schema is generated)
 from .views import annotations as annotation_views
 from .views import articles as article_views
 from .views import audit as audit_views
@@ -34,7 +35,7 @@ urlpatterns = [
     ),
     path(
         article + "assignments/<int:assignment_id>/decline/",
-        workflow_views.AssignmentRespond.as_view(accept=False),
+        workflow_views.AssignmentDecline.as_view(),
         name="api-assignment-decline",
     ),
     path(article + "conflicts/", workflow_views.ConflictListCreate.as_view(), name="api-conflicts"),

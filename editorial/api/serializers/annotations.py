@@ -19,7 +19,8 @@ class SelectorInput(LimitedSerializer):
 
 
 class TargetInput(LimitedSerializer):
-    selector = SelectorInput(many=True, allow_empty=False)
+    # A ListField rather than many=True: its min_length is documented (minItems), the list serializer's is not.
+    selector = serializers.ListField(child=SelectorInput(), allow_empty=False, min_length=1)
 
     def validate_selector(self, selectors):
         quote = [s for s in selectors if s["type"] == "TextQuoteSelector"]

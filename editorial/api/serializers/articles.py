@@ -83,6 +83,8 @@ class ArticleListOutput(serializers.ModelSerializer):
     current_revision = serializers.IntegerField(source="current_revision.number", read_only=True)
     author = serializers.CharField(source="created_by.username", read_only=True)
     live_version = serializers.SerializerMethodField()
+    # Declared: read-only model fields lose allow_blank, and the schema would then refuse "" (no topic).
+    topic = serializers.SlugField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Article

@@ -98,6 +98,14 @@ class AssignmentResponseInput(LimitedSerializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
+class AssignmentDeclineInput(AssignmentResponseInput):
+    """Declining needs a reason."""
+
+    reason = serializers.CharField(
+        error_messages={"required": "A reason is required to decline.", "blank": "A reason is required to decline."}
+    )
+
+
 class ConflictInput(LimitedSerializer):
     has_conflict = serializers.BooleanField()
     statement = serializers.CharField(required=False, allow_blank=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
@@ -19,6 +20,8 @@ from reviewers.selectors import anchors_on_revision
 from ..base import EditorialAPIView
 from ..serializers import annotations as s
 
+# A revision number: anything but digits is 400 (`_revision_param`).
+NUMBER = {"type": "integer", "minimum": 1}
 MOTIVATION = {"comment": "commenting", "suggestion": "editing", "citation_needed": "questioning", "safety": "assessing"}
 
 
@@ -94,7 +97,7 @@ def as_web_annotation(anchor: AnnotationAnchor, request) -> dict:
 class AnnotationListCreate(EditorialAPIView, ListAPIView):
     serializer_class = s.AnnotationOutput
 
-    @extend_schema(parameters=[OpenApiParameter("revision", int, description="default: the current revision")])
+    @extend_schema(parameters=[OpenApiParameter("revision", NUMBER, description="default: the current revision")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -127,8 +130,11 @@ class AnnotationDetail(EditorialAPIView):
     renderer_classes = [JSONRenderer, JSONLDRenderer]
 
     @extend_schema(
-        parameters=[OpenApiParameter("revision", int), OpenApiParameter("format", enum=["json", "jsonld"])],
-        responses=s.AnnotationOutput,
+        parameters=[OpenApiParameter("revision", NUMBER), OpenApiParameter("format", enum=["json", "jsonld"])],
+        responses={
+            (200, "application/json"): s.AnnotationOutput,
+            (200, "application/ld+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="a W3C Web Annotation"),
+        },
     )
     def get(self, request, article_id: int, annotation_id: int):
         article = self.get_article(article_id)

@@ -113,7 +113,11 @@ class RevisionDetail(EditorialAPIView):
 
 class RevisionDiff(EditorialAPIView):
     @extend_schema(
-        parameters=[OpenApiParameter("page", int, description="the page of the HTML table (default 1)")],
+        parameters=[
+            OpenApiParameter(
+                "page", {"type": "integer", "minimum": 1}, description="the page of the HTML table (default 1)"
+            )
+        ],
         responses=s.DiffOutput,
     )
     def get(self, request, article_id: int, a: int, b: int):

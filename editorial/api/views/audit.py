@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -30,12 +31,14 @@ class CSVRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
+# parse_moment: a date, or a date and time with its zone; anything else is 400.
+MOMENT = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 AUDIT_FILTERS = [
-    OpenApiParameter("article", int),
+    OpenApiParameter("article", {"type": "integer", "minimum": 1}),
     OpenApiParameter("actor", str, description="username"),
     OpenApiParameter("action", str, description="comma-separated, e.g. article.submit,decision.approve"),
-    OpenApiParameter("since", str, description="ISO 8601, inclusive"),
-    OpenApiParameter("until", str, description="ISO 8601, inclusive"),
+    OpenApiParameter("since", MOMENT, description="ISO 8601, inclusive"),
+    OpenApiParameter("until", MOMENT, description="ISO 8601, inclusive"),
     OpenApiParameter("format", enum=["json", "csv"]),
 ]
 
@@ -61,7 +64,13 @@ class AuditEventList(EditorialAPIView, ListAPIView):
             until=until,
         )
 
-    @extend_schema(parameters=AUDIT_FILTERS)
+    @extend_schema(
+        parameters=AUDIT_FILTERS,
+        responses={
+            (200, "application/json"): s.AuditEventOutput(many=True),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the same rows, with a header"),
+        },
+    )
     def get(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             return self._csv(self.get_queryset())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -72,6 +72,9 @@ class AssignmentListCreate(EditorialAPIView, ListAPIView):
         return Assignment.objects.filter(article=self.article).select_related("reviewer__board_profile", "assigned_by")
 
     def get_serializer_context(self):
+        # OPTIONS describes POST without listing first: then the article is not loaded yet.
+        if not hasattr(self, "article"):
+            self.article = self.get_article(self.kwargs["article_id"])
         return {**super().get_serializer_context(), **assignment_context(self.article)}
 
     @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput})
@@ -103,18 +106,25 @@ class AssignmentSuggestions(EditorialAPIView):
 
 class AssignmentRespond(EditorialAPIView):
     accept = True
+    input_serializer = s.AssignmentResponseInput
 
     @extend_schema(request=s.AssignmentResponseInput, responses=s.AssignmentOutput)
     def post(self, request, article_id: int, assignment_id: int):
         article = self.get_article(article_id)
         assignment = get_object_or_404(Assignment, article=article, pk=assignment_id)
         permissions.require_can_respond(assignment, request.user)  # 403 before 400
-        data = s.AssignmentResponseInput(data=request.data)
+        data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = assignment_services.respond_to_assignment(
             assignment, actor=request.user, accept=self.accept, reason=data.validated_data.get("reason", "")
         )
         return Response(s.AssignmentOutput(assignment, context=assignment_context(article, assignment.reviewer)).data)
+
+
+@extend_schema_view(post=extend_schema(request=s.AssignmentDeclineInput, responses=s.AssignmentOutput))
+class AssignmentDecline(AssignmentRespond):
+    accept = False
+    input_serializer = s.AssignmentDeclineInput
 
 
 class ConflictListCreate(EditorialAPIView, ListAPIView):
