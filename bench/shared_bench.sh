@@ -8,10 +8,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SOURCE="${1:-$ROOT/../shared/bench/editorial}"
 [ -f "$SOURCE/run.sh" ] || { echo "no shared bench at $SOURCE" >&2; exit 2; }
+# The whole bench folder is copied (bench.py reads the Wagtail anchor's content beside it).
+SOURCE="$(cd "$SOURCE" && pwd)"
 COPY="$(mktemp -d /tmp/editorial-shared-bench.XXXXXX)"
-cp -r "$SOURCE"/. "$COPY"/
-sed -i 's|json={"password": PASSWORD, "comment": "Approved for medical accuracy."}|json={"password": PASSWORD, "comment": "Approved for medical accuracy.", "revision": 1}|' "$COPY/bench.py"
-sed -i 's|{"password": PW, "comment": "ok"}|{"password": PW, "comment": "ok", "revision": 1}|' "$COPY/queries.py"
-grep -q '"revision": 1}' "$COPY/bench.py" && grep -q '"revision": 1}' "$COPY/queries.py" \
+cp -r "$(dirname "$SOURCE")"/. "$COPY"/
+BENCH="$COPY/$(basename "$SOURCE")"
+sed -i 's|json={"password": PASSWORD, "comment": "Approved for medical accuracy."}|json={"password": PASSWORD, "comment": "Approved for medical accuracy.", "revision": 1}|' "$BENCH/bench.py"
+sed -i 's|{"password": PW, "comment": "ok"}|{"password": PW, "comment": "ok", "revision": 1}|' "$BENCH/queries.py"
+grep -q '"revision": 1}' "$BENCH/bench.py" && grep -q '"revision": 1}' "$BENCH/queries.py" \
   || { echo "could not patch the approve request (the shared bench changed?)" >&2; exit 2; }
-exec bash "$COPY/run.sh" "$ROOT"
+exec bash "$BENCH/run.sh" "$ROOT"

@@ -144,6 +144,7 @@ class NotificationKind(models.TextChoices):
     REREVIEW = "rereview", "Periodic re-review due"
     READER_REPORT = "reader_report", "Reader report or question"
     ACCOUNT = "account", "Account locked or deactivated"
+    DRAFT_REQUEST = "draft_request", "A new answer to draft"
 
 
 # Kinds a user may not switch off: they carry a duty (a review to do, a safety-relevant change).
@@ -153,6 +154,7 @@ REQUIRED_KINDS = {
     NotificationKind.RETRACTED,
     NotificationKind.REREVIEW,
     NotificationKind.ACCOUNT,
+    NotificationKind.DRAFT_REQUEST,
 }
 
 
@@ -218,6 +220,7 @@ class ReaderReportStatus(models.TextChoices):
     OPEN = "open", "Open"
     ANSWERED = "answered", "Answered"
     REVISION_OPENED = "revision_opened", "Revision opened"
+    DRAFT_REQUESTED = "draft_requested", "New answer requested"
     CLOSED = "closed", "Closed"
 
 
@@ -244,6 +247,28 @@ class ReaderReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.article_id}"
+
+
+class DraftRequest(models.Model):
+    """A reader's follow-up question turned into work: a new answer for an author to draft. When the answer is
+    first published, the reader who left an address is told, once (`reader_told_at`)."""
+
+    report = models.OneToOneField(ReaderReport, on_delete=models.PROTECT, related_name="draft_request")
+    asked_on = models.ForeignKey("articles.Article", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=500)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="draft_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    article = models.OneToOneField(
+        "articles.Article", on_delete=models.PROTECT, null=True, blank=True, related_name="draft_request"
+    )
+    reader_told_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class SigningAttempts(models.Model):

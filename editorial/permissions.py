@@ -167,6 +167,14 @@ def require_can_retry_stuck_work(user) -> None:
     require(can_retry_stuck_work(user), "Only editors can retry stuck work.")
 
 
+def require_can_draft_answer(draft_request, user) -> None:
+    """A requested answer is drafted by the author it was asked of, while they still hold the author role."""
+    require(
+        draft_request.author_id == user.pk and can_write_articles(user),
+        "Only the author it was asked of drafts this answer.",
+    )
+
+
 def require_can_triage(user) -> None:
     require(can_triage_reader_reports(user), "Only editors triage reader reports.")
 

@@ -95,8 +95,9 @@ def sign_decision(article, **kwargs):
 
 
 def reviewed_article(author, editor, reviewers, state: str = ArticleState.UNDER_REVIEW, **kwargs) -> Article:
-    """An article taken through the services up to `state`, with `reviewers` assigned and declared."""
-    article = make_article(author, **kwargs)
+    """An article taken through the services up to `state`, with `reviewers` assigned and declared (a new one,
+    or `article`, a draft made already)."""
+    article = kwargs.pop("article", None) or make_article(author, **kwargs)
     if state == ArticleState.DRAFT:
         return article
     if state == ArticleState.WITHDRAWN:

@@ -28,6 +28,7 @@ from reviewers.models import RevisionApproval
 from reviewers.selectors import approved_revision_ids
 
 from .common import lock_article, require_reason, service_transaction
+from .draft_requests import tell_reader_when_published
 
 PUBLISHABLE_IMMEDIATE_STATES = (ArticleState.SUBMITTED, ArticleState.UNDER_REVIEW, ArticleState.APPROVED)
 
@@ -198,6 +199,7 @@ def run_publication(request_id: int) -> PublishedVersion | None:
     article.save(update_fields=["live_version", "updated_at"])
     request.status = PublishRequestStatus.DONE
     request.save(update_fields=["status"])
+    tell_reader_when_published(version)
     event = record_event(
         "version.publish",
         actor=request.requested_by,

@@ -18,6 +18,7 @@ from articles.selectors import visible_articles
 from editorial import permissions
 from editorial.limits import body_limit
 from editorial.services import articles as article_services
+from editorial.services import draft_requests
 from editorial.services.common import LINE_BREAK, ONE_LINE
 from reviewers.models import AnnotationStatus
 
@@ -40,6 +41,8 @@ class ArticleForm(LimitedForm):
     plain_language_summary = forms.CharField(required=False, widget=forms.Textarea)
     change_summary = forms.CharField(max_length=1000, required=False)
     base_revision = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    # A new answer asked of this author by an editor (from a reader's question).
+    draft_request = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"]
@@ -159,11 +162,15 @@ def author_desk(request):
         for value, label in ArticleState.choices
         if value in by_state
     ]
-    return render(request, "editorial/author/desk.html", {"groups": groups})
+    asked = list(draft_requests.open_requests_for(user).select_related("report", "requested_by"))
+    return render(request, "editorial/author/desk.html", {"groups": groups, "draft_requests": asked})
 
 
-def _editor_page(request, *, article=None, form, formset, preview=None, status=200):
+def _editor_page(request, *, article=None, form, formset, preview=None, status=200, draft_request=None):
+    if draft_request is None and form.data.get("draft_request", "").isdigit() and article is None:
+        draft_request = draft_requests.open_requests_for(request.user).filter(pk=form.data["draft_request"]).first()
     context = {
+        "draft_request": draft_request,
         "article": article,
         "form": form,
         "formset": formset,
@@ -195,16 +202,30 @@ def _handle_post(request, *, article=None):
         return _editor_page(request, article=article, form=form, formset=formset)
     data, references = form.cleaned_data, _references(formset)
     if article is None:
-        article = attempt(
-            request,
-            article_services.create_article,
-            actor=request.user,
-            title=data["title"],
-            body=data["body"],
-            references=references,
-            plain_language_summary=data["plain_language_summary"],
-            success="Your draft was saved as revision 1.",
-        )
+        content = {
+            "title": data["title"],
+            "body": data["body"],
+            "references": references,
+            "plain_language_summary": data["plain_language_summary"],
+        }
+        if data.get("draft_request"):
+            asked = attempt(request, draft_requests.get_open_request, request.user, data["draft_request"])
+            article = asked and attempt(
+                request,
+                draft_requests.draft_answer,
+                asked,
+                actor=request.user,
+                **content,
+                success="Your draft answer was saved as revision 1.",
+            )
+        else:
+            article = attempt(
+                request,
+                article_services.create_article,
+                actor=request.user,
+                **content,
+                success="Your draft was saved as revision 1.",
+            )
         if article is None:
             return _editor_page(request, form=form, formset=formset)
         return redirect("workspace", article_id=article.pk)
@@ -239,7 +260,13 @@ def _handle_post(request, *, article=None):
 def article_new(request):
     if request.method == "POST":
         return _handle_post(request)
-    return _editor_page(request, form=ArticleForm(), formset=_blank_rows([]))
+    asked = None
+    if request.GET.get("request", "").isdigit():  # drafting an answer an editor asked for
+        asked = attempt(request, draft_requests.get_open_request, request.user, int(request.GET["request"]))
+    if asked is None:
+        return _editor_page(request, form=ArticleForm(), formset=_blank_rows([]))
+    form = ArticleForm(initial={"title": asked.title, "draft_request": asked.pk})
+    return _editor_page(request, form=form, formset=_blank_rows([]), draft_request=asked)
 
 
 @allowed_if(permissions.can_write_articles)

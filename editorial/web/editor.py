@@ -32,7 +32,7 @@ from editorial.models import ReaderReport, ReaderReportStatus
 from editorial.moments import parse_moment
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
-from editorial.services import publishing, reader_reports, signing, stuck_work, users, workflow
+from editorial.services import draft_requests, publishing, reader_reports, signing, stuck_work, users, workflow
 from reviewers.eligibility import declarations_in_force
 from reviewers.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Decision
 from reviewers.selectors import quorum_status, review_statuses, suggested_reviewers
@@ -418,7 +418,31 @@ def reports(request):
         base.exclude(status=ReaderReportStatus.OPEN).order_by(F("handled_at").desc(nulls_last=True), "-id"),
         HANDLED_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    return render(request, "editorial/editor/reports.html", {"open_reports": open_reports, "handled": handled})
+    for report in open_reports:
+        report.proposed_title = draft_requests.title_from_question(report.message)
+    context = {
+        "open_reports": open_reports,
+        "handled": handled,
+        "authors": list(draft_requests.authors().values_list("username", flat=True)),
+    }
+    return render(request, "editorial/editor/reports.html", context)
+
+
+@require_POST
+@allowed_if(permissions.can_triage_reader_reports)
+def request_draft(request, report_id: int):
+    """A reader's follow-up question becomes a new answer for an author to draft."""
+    report = get_object_or_404(ReaderReport, pk=report_id)
+    attempt(
+        request,
+        draft_requests.request_answer_draft,
+        report,
+        actor=request.user,
+        author_username=request.POST.get("author", ""),
+        title=request.POST.get("title", ""),
+        success="A new answer was requested; the author is told.",
+    )
+    return redirect("reader-reports")
 
 
 @require_POST
@@ -456,4 +480,5 @@ urlpatterns = [
     path("desk/editor/stuck/emails/<int:notification_id>/retry/", retry_email, name="editor-retry-email"),
     path("desk/editor/reports/", reports, name="reader-reports"),
     path("desk/editor/reports/<int:report_id>/triage/", triage, name="reader-report-triage"),
+    path("desk/editor/reports/<int:report_id>/draft-request/", request_draft, name="reader-report-draft-request"),
 ]

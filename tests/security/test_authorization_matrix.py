@@ -310,6 +310,7 @@ EXPECTED: dict[str, tuple] = {
     "editor-retry-email POST":                    (S, 403, 403, 403, 403, 409, 403),  # not stuck
     "reader-reports GET":                         (S, 403, 403, 403, 403, 200, 403),
     "reader-report-triage POST":                  (S, G, G, G, G, 302, G),  # reports: the editors' only
+    "reader-report-draft-request POST":           (S, G, G, G, G, 409, G),  # a problem report, not a question
     # Pages: the audit console
     "audit-log GET":                              (S, 403, 403, 403, 403, 200, 200),
     "audit-export GET csv":                       (S, 403, 403, 403, 403, 200, 200),
@@ -475,6 +476,7 @@ ASKS: dict[str, Ask] = {
     "editor-start-review POST": Ask(body=lambda w: {}),
     "editor-rereview POST": Ask(body=lambda w: {}),
     "reader-report-triage POST": Ask(body=lambda w: {"outcome": "answered", "response": "Thank you, fixed."}),
+    "reader-report-draft-request POST": Ask(body=lambda w: {"author": "author", "title": "A new answer"}),
     "editor-unlock POST": Ask(body=lambda w: {"what": "sign-in", "username": "author"}),
     "editor-retry-work POST": Ask(body=lambda w: {}),
     "editor-retry-email POST": Ask(body=lambda w: {}),

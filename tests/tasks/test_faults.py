@@ -224,9 +224,13 @@ def test_redis_stopped_and_started_mid_run_loses_nothing_and_doubles_nothing(pri
             def swept_and_done() -> bool:
                 OutboxMessage.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=timezone.now())
                 relay_pending()  # what beat does every few seconds
-                return PublishedVersion.objects.count() == 20
+                # Each publication queues its notices: done means those are handled too.
+                return (
+                    PublishedVersion.objects.count() == 20
+                    and not OutboxMessage.objects.exclude(status=OutboxStatus.DONE).exists()
+                )
 
-            wait_for(swept_and_done, 90, interval=1, message="20 versions")
+            wait_for(swept_and_done, 90, interval=1, message="20 versions and their notices")
         finally:
             output = worker.stop()
     assert sorted(PublishedVersion.objects.values_list("request_id", flat=True)) == sorted(r.pk for r in requests)

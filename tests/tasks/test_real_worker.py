@@ -69,6 +69,12 @@ def test_the_same_task_delivered_twice_makes_one_version_and_one_email(worker_th
     wait_for(lambda: PublishedVersion.objects.filter(request=request).exists(), message="the version")
     message = OutboxMessage.objects.get(dedupe_key=f"publish:{request.pk}")
     wait_for(lambda: Notification.objects.filter(kind="published").count() == 2, message="publication notices")
+    # The rows are written before their emails go out: count the mailbox once every email is sent.
+    wait_for(
+        lambda: not Notification.objects.filter(email_mode="immediate", emailed_at__isnull=True).exists(),
+        message="emails sent",
+    )
+    wait_for(lambda: _queue_empty(worker_thread), message="the first delivery to finish")
     emails_before = len(mail.outbox)
     # Redeliver the publish message and its notification, as a broker would after a lost ack.
     notify_message = OutboxMessage.objects.get(kind="notify", payload__kind="published")
