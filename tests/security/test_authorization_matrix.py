@@ -106,7 +106,7 @@ from editorial.web import common as web_common
 from reviewers.models import Assignment
 from tests.factories import PASSWORD, make_article
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
 
 PRINCIPALS = ("anonymous", "author", "other_author", "board", "board_outsider", "editor", "auditor")
 
