@@ -54,14 +54,14 @@ class Soak:
     def run_client(self, seed: int, until: float) -> None:
         rng = random.Random(seed)
         actions = Actions(APIClient(), Client(), {name: _token(user) for name, user in self.users.items()}, rng)
-        mine, member, step = None, None, 0
+        mine, member, step, refused = None, None, 0, 0
         try:
             while time.monotonic() < until:
                 if mine is None or rng.random() < 0.7:
                     if mine is None:
-                        operation, status = "create", None
+                        operation = "create"
                         mine, status = actions.create()
-                        member, step = rng.choice(BOARD), 0
+                        member, step, refused = rng.choice(BOARD), 0, 0
                         if mine is not None:
                             with self.lock:
                                 self.articles.append(mine)
@@ -69,8 +69,10 @@ class Soak:
                         operation = CYCLE[step]
                         status = actions.run(operation, mine, member)
                         if status in (200, 201, 202):
-                            step += 1
-                        if step == len(CYCLE) or status not in (200, 201, 202, 409):
+                            step, refused = step + 1, 0
+                        else:
+                            refused += 1  # a 409 while another client holds the article: try again, twice
+                        if step == len(CYCLE) or status not in (200, 201, 202, 409) or refused > 2:
                             mine = None  # done, or taken elsewhere by another client: start a new one
                 else:
                     with self.lock:
