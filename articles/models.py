@@ -218,6 +218,13 @@ class Revision(ImmutableModel):
     def source_dict(self) -> dict:
         return {"kind": self.source, "model": self.source_model, "note": self.source_note}
 
+    @property
+    def source_label(self) -> str:
+        """How it was drafted, as the desk pages say it: "Drafted by a machine (model-x)"."""
+        if self.machine_drafted and self.source_model:
+            return f"{self.get_source_display()} ({self.source_model})"
+        return self.get_source_display()
+
     def compute_content_hash(self) -> str:
         """The hash of the stored content, as `content_hash` was computed when the revision was made."""
         return content_hash(

@@ -89,6 +89,7 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
         summary=summary,
         reviewers=approvers if approved else None,
         last_reviewed=last_reviewed,
+        machine_drafted=revision.machine_drafted,
     )
     context = {
         "article": article,
