@@ -72,6 +72,11 @@ class Article(ConcurrentTransitionMixin, models.Model):
     # Why the current round re-reviews an approved article; empty when the round is not a re-review.
     rereview_reason = models.CharField(max_length=20, choices=RereviewReason.choices, blank=True)
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
+    # A stricter review for articles where a wrong dose harms: each approver must have verified every dose
+    # statement of the revision against its source ("verified against [n]") before their approval is taken.
+    doses_need_verification = models.BooleanField(
+        default=False, help_text="Every dose must be verified by an approver before they approve."
+    )
     live_version = models.ForeignKey(
         "PublishedVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
