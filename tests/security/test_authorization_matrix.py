@@ -103,6 +103,7 @@ from editorial.services import assignments as assignment_services
 from editorial.services import publishing, workflow
 from editorial.services.reader_reports import submit_reader_report
 from editorial.web import common as web_common
+from reviewers.claims import revision_claims
 from reviewers.models import Assignment
 from tests.factories import PASSWORD, make_article
 
@@ -290,6 +291,7 @@ EXPECTED: dict[str, tuple] = {
     "workspace-transition POST withdraw":         (S, 302, 404, 403, 403, 302, 403),
     "workspace-transition POST revise":           (S, 409, 404, 403, 403, 409, 403),
     "workspace-conflict POST":                    (S, 403, 404, 302, 302, 403, 403),
+    "claim-verify POST":                          (S, 403, 404, 302, 403, 403, 403),  # the assigned member
     # Pages: the board's review queue
     "review-queue GET":                           (S, 403, 403, 200, 200, 403, 403),
     "assignment-respond POST accept":             (S, 403, G, 302, 403, 403, 403),
@@ -464,6 +466,9 @@ ASKS: dict[str, Ask] = {
     },
     "workspace GET draft": Ask(params=lambda w: {"article_id": w.draft.pk}),
     "workspace-conflict POST": Ask(body=lambda w: {"statement": ""}),  # has_conflict unchecked: no conflict
+    "claim-verify POST": Ask(
+        body=lambda w: {"revision": w.revision.number, "claim": revision_claims(w.revision)[0].key, "reference": 1}
+    ),
     "assignment-respond POST accept": Ask(params=lambda w: {"answer": "accept"}, body=lambda w: {}),
     "assignment-respond POST decline": Ask(params=lambda w: {"answer": "decline"}, body=lambda w: {"reason": "Away"}),
     "editor-assign POST": Ask(body=lambda w: {"reviewer": "board2"}),
