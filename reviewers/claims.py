@@ -71,14 +71,39 @@ def find_claims(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> lis
     return claims
 
 
+def _blocks(revision) -> list[tuple[str, int, int]] | None:
+    rendered = revision.__dict__.get("_rendered")
+    if rendered is None:
+        rendered = render_body(revision.body)
+        revision.__dict__["_rendered"] = rendered
+    # Blocks count in the renderer's text; if today's renderer no longer gives the frozen text, fall back
+    # to paragraphs rather than cut sentences at the wrong places.
+    return rendered.blocks if rendered.text == revision.text else None
+
+
+def sentence_spans(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> list[tuple[int, int]]:
+    """(start, end) of every sentence of the text, headings and list items included, in text order."""
+    return [
+        span for seg in checks.text_segments(text, blocks) for span in checks.split_sentences(text, seg.start, seg.end)
+    ]
+
+
+def changed_sentences(old, new) -> list[tuple[int, int]]:
+    """(start, end) in the new revision's text of each sentence whose wording is not in the old revision:
+    what a member who signed the old one has not read."""
+    before = {sentence_hash(old.text[a:b]) for a, b in sentence_spans(old.text, _blocks(old))}
+    return [(a, b) for a, b in sentence_spans(new.text, _blocks(new)) if sentence_hash(new.text[a:b]) not in before]
+
+
+def overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start < b and a < max(end, start + 1) for a, b in spans)
+
+
 def revision_claims(revision) -> list[Claim]:
     """The claims of a revision (its frozen plain text, cut into blocks by rendering its body). Memoised on the
     revision object: a page and the services it asks read it more than once."""
     cached = revision.__dict__.get("_claims")
     if cached is None:
-        rendered = render_body(revision.body)
-        # Blocks count in the renderer's text; if today's renderer no longer gives the frozen text, fall back
-        # to paragraphs rather than cut sentences at the wrong places.
-        cached = find_claims(revision.text, rendered.blocks if rendered.text == revision.text else None)
+        cached = find_claims(revision.text, _blocks(revision))
         revision.__dict__["_claims"] = cached
     return cached

@@ -33,6 +33,7 @@ from editorial.services import annotations as annotation_services
 from editorial.services import assignments as assignment_services
 from editorial.services import claims as claim_services
 from editorial.services import workflow
+from reviewers.claims import changed_sentences, overlaps
 from reviewers.models import AnnotationKind, AnnotationStatus, Decision, Verdict
 from reviewers.selectors import (
     anchors_on_revision,
@@ -241,7 +242,26 @@ def _decision_options(article, user, available_names: set[str]) -> dict:
     }
 
 
-def _claims(article, revision, user, *, numbers: list[int], is_current: bool) -> dict | None:
+def _since_signed(user, current, decisions: list[Decision], *, showing_current: bool) -> dict | None:
+    """For a member who signed an earlier revision: the diff from the revision of their last decision to the
+    current one (unchanged stretches folded by the diff), and the sentences they have not read since."""
+    if not showing_current or not permissions.can_review(user):
+        return None
+    mine = [d for d in decisions if d.reviewer_id == user.pk]
+    if not mine or mine[-1].revision_id == current.pk:
+        return None
+    last = mine[-1]
+    return {
+        "decision": last,
+        "revision": last.revision,
+        "diff": diff_revisions(last.revision, current),
+        "changed": changed_sentences(last.revision, current),
+    }
+
+
+def _claims(
+    article, revision, user, *, numbers: list[int], is_current: bool, changed: list[tuple[int, int]]
+) -> dict | None:
     """The member's claim list for this revision: each claim with their verification or the choices to verify
     it against; None for users who do not verify claims (one query, whatever the number of claims)."""
     if not permissions.can_review(user):
@@ -254,9 +274,12 @@ def _claims(article, revision, user, *, numbers: list[int], is_current: bool) ->
             "claim": claim,
             "verification": progress.verified.get(claim.key),
             "choices": claim.reference_choices(numbers),
+            "changed": overlaps(claim.start, claim.end, changed),
         }
         for i, claim in enumerate(progress.claims, start=1)
     ]
+    # What changed since the member signed comes first; the rest keeps its order in the text.
+    items.sort(key=lambda item: not item["changed"])
     return {
         "items": items,
         "done": progress.done,
@@ -306,6 +329,13 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
     decisions = list(Decision.objects.filter(article=article).select_related("revision").order_by("signed_at", "id"))
     previous = next((r for r in revisions if r.number == revision.number - 1), None)
     references = _references(revision)
+    since = _since_signed(user, current, decisions, showing_current=is_current and not request.GET.get("revision"))
+    changed = since["changed"] if since else []
+    placed_threads = [by_id[a.annotation.pk] for a in placed]
+    for thread in placed_threads:
+        thread["changed"] = overlaps(thread["anchor"].start, thread["anchor"].end, changed)
+    # The notes and checks on sentences changed since the member signed come first.
+    placed_threads.sort(key=lambda thread: not thread["changed"])
     context = {
         "article": article,
         "is_reviewer": permissions.can_review(user),
@@ -315,7 +345,8 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
         "revisions": revisions,
         "previous": previous,
         "highlighted": highlight(revision.text, placed),
-        "threads": [by_id[a.annotation.pk] for a in placed],
+        "threads": placed_threads,
+        "since": since,
         "orphans": [by_id[a.annotation.pk] for a in orphans],
         "references": references,
         "quorum": quorum_status(article),
@@ -336,7 +367,9 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
         "editable": article.state in EDITABLE_STATES,
         "annotation_form": annotation_form,
         "annotatable_state": article.state in ANNOTATABLE_STATES,
-        "claims": _claims(article, revision, user, numbers=[r.number for r in references], is_current=is_current),
+        "claims": _claims(
+            article, revision, user, numbers=[r.number for r in references], is_current=is_current, changed=changed
+        ),
     }
     return render(request, "editorial/workspace/workspace.html", context)
 
