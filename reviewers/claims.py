@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from articles.models import Revision
 from articles.rendering import render_body
 
 from . import checks
@@ -71,7 +72,7 @@ def find_claims(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> lis
     return claims
 
 
-def _blocks(revision) -> list[tuple[str, int, int]] | None:
+def _blocks(revision: Revision) -> list[tuple[str, int, int]] | None:
     rendered = revision.__dict__.get("_rendered")
     if rendered is None:
         rendered = render_body(revision.body)
@@ -88,7 +89,7 @@ def sentence_spans(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> 
     ]
 
 
-def changed_sentences(old, new) -> list[tuple[int, int]]:
+def changed_sentences(old: Revision, new: Revision) -> list[tuple[int, int]]:
     """(start, end) in the new revision's text of each sentence whose wording is not in the old revision:
     what a member who signed the old one has not read."""
     before = {sentence_hash(old.text[a:b]) for a, b in sentence_spans(old.text, _blocks(old))}
@@ -99,7 +100,7 @@ def overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(start < b and a < max(end, start + 1) for a, b in spans)
 
 
-def revision_claims(revision) -> list[Claim]:
+def revision_claims(revision: Revision) -> list[Claim]:
     """The claims of a revision (its frozen plain text, cut into blocks by rendering its body). Memoised on the
     revision object: a page and the services it asks read it more than once."""
     cached = revision.__dict__.get("_claims")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from articles.models import OPEN_STATES, Article, ArticleState
+from articles.models import OPEN_STATES, Article, ArticleState, Revision
 
 from .claims import Claim, revision_claims
 from .eligibility import ReviewerFacts, declarations_in_force, reviewer_facts, reviewer_refusal
@@ -250,7 +250,7 @@ class ClaimProgress:
         return [claim for claim in self.doses if claim.key not in self.verified]
 
 
-def claim_progress(revision, member) -> ClaimProgress:
+def claim_progress(revision: Revision, member) -> ClaimProgress:
     """The revision's claims and which of them `member` verified: one query, memoised on the revision object
     (a page asks for each transition it offers)."""
     known = revision.__dict__.setdefault("_claim_progress", {})
@@ -260,7 +260,7 @@ def claim_progress(revision, member) -> ClaimProgress:
     return known[member.pk]
 
 
-def doses_verified_by(revision, member_ids) -> bool:
+def doses_verified_by(revision: Revision, member_ids: list[int]) -> bool:
     """Whether each of these members verified every dose statement of the revision (one query). False when the
     revision states no dose: "every dose checked" would then tell a reader nothing true."""
     doses = {claim.key for claim in revision_claims(revision) if claim.is_dose}
