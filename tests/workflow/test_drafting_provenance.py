@@ -128,3 +128,12 @@ def test_a_persons_revision_is_shown_as_such(author, editor, board):
     article = reviewed_article(author, editor, [board], state="under_review")
     workspace = signed_in(board).get(f"/desk/articles/{article.pk}/").content.decode()
     assert "Written by a person" in workspace.split('id="revision-source"')[1].split("</p>")[0]
+
+
+def test_the_api_history_names_the_model_of_each_revision(api, author):
+    article = make_article(author, source=MACHINE)
+    client = api.as_user(author)
+    client.patch(article_url(article), {"title": "By hand now?"}, format="json")
+    events = client.get(article_url(article) + "history/").json()["results"]
+    sources = [e["after"]["source"] for e in events if e["action"] in ("article.create", "revision.create")]
+    assert sources == [MACHINE, HUMAN]
