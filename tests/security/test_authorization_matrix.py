@@ -240,6 +240,8 @@ EXPECTED: dict[str, tuple] = {
     "api-annotation-reopen POST safety":          (401, 403, 404, 200, 403, 200, 403),  # blocking: not the author
     "api-annotation-accept POST":                 (401, 409, 404, 403, 403, 409, 403),  # under review: 409
     "api-history GET":                            VISIBLE,
+    "api-claims GET":                             VISIBLE,
+    "api-claims POST":                            (401, 403, 404, 201, 403, 403, 403),  # the assigned member
     # API: publishing
     "api-publish GET":                            VISIBLE,
     "api-publish POST":                           (401, 403, 404, 403, 403, 202, 403),
@@ -416,6 +418,9 @@ ASKS: dict[str, Ask] = {
     "api-assignment-decline POST": Ask(body=lambda w: {"reason": "Travelling"}),
     "api-conflicts POST": Ask(body=lambda w: {"has_conflict": False}),
     "api-annotations POST": Ask(body=_annotation_body),
+    "api-claims POST": Ask(
+        body=lambda w: {"revision": w.revision.number, "claim": revision_claims(w.revision)[0].key, "reference": 1}
+    ),
     "api-annotation-replies POST": Ask(body=lambda w: {"body": "The 2016 trial."}),
     "api-annotation-resolve POST": Ask(body=lambda w: {"body": "Done."}),
     "api-annotation-reopen POST comment": Ask(params=lambda w: {"annotation_id": w.resolved.pk}, body=lambda w: {}),

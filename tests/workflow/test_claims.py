@@ -230,3 +230,51 @@ def test_a_changed_source_is_not_carried(author, editor, board):
     article_services.edit_article(fresh(article), actor=author, references=references)
     carried = ClaimVerification.objects.filter(revision__number=2)
     assert {v.reference for v in carried} == {2}
+
+
+# --- the API: GET/POST /api/v1/articles/{id}/claims/ -----------------------------------------------------------
+
+
+def claims_url(article) -> str:
+    return article_url(article) + "claims/"
+
+
+def test_api_lists_the_claims_with_your_verifications(api, strict, board, board2):
+    client = api.as_user(board)
+    listed = client.get(claims_url(strict)).json()
+    assert listed["count"] == 4
+    first = listed["results"][0]
+    assert first["sentence"] == "Statins lower LDL cholesterol [1]." and first["verified_by_you"] is None
+    assert first["references"] == [1] and first["reference_choices"] == [1] and first["doses"] == []
+    last = listed["results"][-1]
+    assert last["doses"] == ["5-10 mg daily"] and last["reference_choices"] == [1, 2]
+    response = client.post(claims_url(strict), {"revision": 1, "claim": last["key"], "reference": 2}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["claim"], body["reference"], body["is_dose"], body["carried"]) == (last["key"], 2, True, False)
+    mine = client.get(claims_url(strict)).json()["results"][-1]["verified_by_you"]
+    assert mine["reference"] == 2 and mine["carried"] is False
+    # Another member's view: their own verifications only.
+    assert api.as_user(board2).get(claims_url(strict)).json()["results"][-1]["verified_by_you"] is None
+    assert client.get(claims_url(strict) + "?revision=9").status_code == 404
+    assert_error(client.get(claims_url(strict) + "?revision=x"), 400, "invalid")
+
+
+def test_api_refusals_in_order_and_nothing_recorded(api, strict, author, board):
+    key = claims_of(strict)[0].key
+    before = (ClaimVerification.objects.count(), AuditEvent.objects.count())
+    # 403 before 400: the author may not verify, whatever the body.
+    assert_error(api.as_user(author).post(claims_url(strict), {}, format="json"), 403, "permission_denied")
+    client = api.as_user(board)
+    body = assert_error(client.post(claims_url(strict), {"claim": key}, format="json"), 400, "invalid")
+    assert set(body["errors"]) == {"revision", "reference"}
+    body = assert_error(
+        client.post(claims_url(strict), {"revision": 1, "claim": key, "reference": 2}, format="json"), 400, "invalid"
+    )
+    assert body["errors"] == {"reference": ["Choose one of [1]."]}
+    assert (ClaimVerification.objects.count(), AuditEvent.objects.count()) == before
+    assert (
+        client.post(claims_url(strict), {"revision": 1, "claim": key, "reference": 1}, format="json").status_code == 201
+    )
+    again = client.post(claims_url(strict), {"revision": 1, "claim": key, "reference": 1}, format="json")
+    assert_error(again, 409, "already_verified")
