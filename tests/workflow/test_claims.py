@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article
+from editorial.audit import verify_chain
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
 from editorial.models import AuditEvent
 from editorial.services import articles as article_services
@@ -217,6 +218,7 @@ def test_verifications_carry_only_to_unchanged_sentences(author, editor, board):
     assert all(v.carried_from_id == originals[v.claim_key].pk for v in carried)
     event = AuditEvent.objects.get(action="claim.carry")
     assert event.before == {"revision": 1, "verifications": 4} and len(event.after["carried"]) == 2
+    assert verify_chain().ok  # the events as stored hash as they were appended
 
 
 def test_a_changed_source_is_not_carried(author, editor, board):
