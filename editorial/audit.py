@@ -24,10 +24,10 @@ def _lock_chain_head() -> AuditChainHead:
     # PostgreSQL: the row lock serialises appenders. SQLite: the IMMEDIATE transaction already holds
     # the database write lock, and select_for_update is a no-op there.
     try:
-        return AuditChainHead.objects.select_for_update().get(pk=1)
+        return AuditChainHead.objects.select_for_update(no_key=True).get(pk=1)
     except AuditChainHead.DoesNotExist:
         AuditChainHead.objects.get_or_create(pk=1)
-        return AuditChainHead.objects.select_for_update().get(pk=1)
+        return AuditChainHead.objects.select_for_update(no_key=True).get(pk=1)
 
 
 def record_event(

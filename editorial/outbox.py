@@ -167,7 +167,7 @@ def _claim(message_id: str) -> list[OutboxMessage]:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
             .filter(pk=message_id, status=OutboxStatus.PENDING)
             .first()
         )
@@ -186,7 +186,7 @@ def _claim(message_id: str) -> list[OutboxMessage]:
         handler = HANDLERS.get(message.kind)
         if handler is not None and handler.batched:
             others = list(
-                OutboxMessage.objects.select_for_update(skip_locked=True)
+                OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
                 .filter(_lease_free(now), kind=message.kind, status=OutboxStatus.PENDING)
                 .exclude(pk=message.pk)
                 .order_by("created_at")[: BATCH - 1]
@@ -249,7 +249,7 @@ def relay_pending(limit: int = 200) -> int:
     )
     with transaction.atomic():
         messages = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
             .filter(due, _lease_free(now), status=OutboxStatus.PENDING, next_attempt_at__lte=now)
             .order_by("created_at")[:limit]
         )

@@ -86,7 +86,7 @@ def assign_reviewer(article: Article, *, actor, reviewer_username: str, due: dat
 @service_transaction
 def respond_to_assignment(assignment: Assignment, *, actor, accept: bool, reason: str = "") -> Assignment:
     """The assigned member accepts or declines."""
-    assignment = Assignment.objects.select_for_update().select_related("reviewer").get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update(no_key=True).select_related("reviewer").get(pk=assignment.pk)
     permissions.require_can_respond(assignment, actor)
     if assignment.status != AssignmentStatus.ASSIGNED:
         raise StateConflict(f"This assignment was already {assignment.status}.")

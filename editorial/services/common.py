@@ -23,15 +23,24 @@ def lock_article(article_or_id: Article | int) -> Article:
         return article_or_id
     pk = article_or_id.pk if isinstance(article_or_id, Article) else article_or_id
     article = (
-        Article.objects.select_for_update(of=("self",)).select_related("current_revision", "created_by").get(pk=pk)
+        Article.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("current_revision", "created_by")
+        .get(pk=pk)
     )
     return _fresh_revision(article)
 
 
 def _fresh_revision(article: Article) -> Article:
-    if article.current_revision_id != getattr(article.current_revision, "pk", None):
-        # PostgreSQL, after waiting for the lock, returns the newest article row but joins it against
-        # the statement's older snapshot: a revision made by the writer it waited for comes back None.
+    """PostgreSQL, after waiting for the lock, returns the newest article row but joins it against the
+    statement's older snapshot: a revision or a version made by the writer it waited for comes back None.
+    Each related object read with the row that does not match its key is read again (or on first use)."""
+    cached = article._state.fields_cache
+    for field in article._meta.concrete_fields:
+        if field.is_relation and field.name in cached:
+            related = cached[field.name]
+            if getattr(related, "pk", None) != getattr(article, field.attname):
+                del cached[field.name]
+    if article.current_revision_id is not None and "current_revision" not in cached:
         article.current_revision = Revision.objects.get(pk=article.current_revision_id)
     return article
 
@@ -67,7 +76,7 @@ def lock_visible_article(articles, pk: int) -> Article:
     scope = getattr(connection, "editorial_lock_scope", None)
     if scope is None or not connection.in_atomic_block:
         raise RuntimeError("lock_visible_article() must run inside locked_request()")
-    article = _fresh_revision(articles.select_for_update(of=("self",)).get(pk=pk))
+    article = _fresh_revision(articles.select_for_update(no_key=True, of=("self",)).get(pk=pk))
     article._locked_in = scope
     return article
 

@@ -54,7 +54,7 @@ def request_answer_draft(report: ReaderReport, *, actor, author_username: str, t
     """An editor turns an open follow-up question into a draft request for an author (audited; the author is
     told). The title defaults to the question's words."""
     permissions.require_can_triage(actor)
-    report = ReaderReport.objects.select_for_update().select_related("article").get(pk=report.pk)
+    report = ReaderReport.objects.select_for_update(no_key=True).select_related("article").get(pk=report.pk)
     title = (title or "").strip() or title_from_question(report.message)
     refuse_line_breaks("title", title)
     if len(title) > 500:
@@ -106,7 +106,7 @@ def get_open_request(user, request_id) -> DraftRequest:
 @service_transaction
 def draft_answer(draft_request: DraftRequest, *, actor, title: str, body: str, references: list[dict], **fields):
     """The requested author starts the new answer: a draft article linked to the request (audited)."""
-    draft_request = DraftRequest.objects.select_for_update().get(pk=draft_request.pk)
+    draft_request = DraftRequest.objects.select_for_update(no_key=True).get(pk=draft_request.pk)
     permissions.require_can_draft_answer(draft_request, actor)
     if draft_request.article_id is not None:
         raise StateConflict("This answer was already started.", "already_started")

@@ -120,7 +120,7 @@ def request_publication(
 @service_transaction
 def cancel_publication(request: PublishRequest, *, actor) -> PublishRequest:
     lock_article(request.article_id)
-    request = PublishRequest.objects.select_for_update().get(pk=request.pk)
+    request = PublishRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
     permissions.require_can_publish(actor)
     if request.status not in (PublishRequestStatus.SCHEDULED, PublishRequestStatus.QUEUED):
         raise StateConflict(f"This publication is {request.get_status_display().lower()}; it cannot be cancelled.")
@@ -143,7 +143,7 @@ def queue_due_publications(now: datetime.datetime | None = None) -> int:
     """Turn scheduled requests whose time has come into queued ones (beat runs this every few seconds)."""
     now = now or timezone.now()
     due = list(
-        PublishRequest.objects.select_for_update(skip_locked=True).filter(
+        PublishRequest.objects.select_for_update(no_key=True, skip_locked=True).filter(
             status=PublishRequestStatus.SCHEDULED, publish_at__lte=now
         )
     )
@@ -172,7 +172,11 @@ def run_publication(request_id: int) -> PublishedVersion | None:
     """Fulfil one request: the next version number, rendered HTML, announced. Running it twice is harmless."""
     request = PublishRequest.objects.get(pk=request_id)
     article = lock_article(request.article_id)  # serialises numbering per article
-    request = PublishRequest.objects.select_for_update().select_related("revision", "requested_by").get(pk=request_id)
+    request = (
+        PublishRequest.objects.select_for_update(no_key=True)
+        .select_related("revision", "requested_by")
+        .get(pk=request_id)
+    )
     if request.status == PublishRequestStatus.DONE:
         return request.version
     if request.status != PublishRequestStatus.QUEUED:
@@ -226,7 +230,7 @@ def run_publication(request_id: int) -> PublishedVersion | None:
 
 
 def _retract(article: Article, *, actor, reason: str) -> PublishedVersion:
-    version = PublishedVersion.objects.select_for_update().get(pk=article.live_version_id)
+    version = PublishedVersion.objects.select_for_update(no_key=True).get(pk=article.live_version_id)
     version.retracted_at, version.retracted_by, version.retraction_reason = timezone.now(), actor, reason
     version.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
     article.live_version = None
@@ -266,7 +270,7 @@ def retract_live_version(article: Article, *, actor, reason: str) -> PublishedVe
 def stop_publishing(article: Article, *, reason: str) -> None:
     """After a rejection or withdrawal (the caller holds the article's lock): every publication still to come
     is cancelled, and a live version that was never approved comes down. System actions, each audited."""
-    pending = PublishRequest.objects.select_for_update().filter(
+    pending = PublishRequest.objects.select_for_update(no_key=True).filter(
         article=article, status__in=[PublishRequestStatus.SCHEDULED, PublishRequestStatus.QUEUED]
     )
     for request in pending:

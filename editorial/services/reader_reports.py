@@ -70,7 +70,7 @@ def submit_reader_report(
 @service_transaction
 def triage_reader_report(report: ReaderReport, *, actor, outcome: str, response: str = "") -> ReaderReport:
     """An editor answers, closes with a reason, or opens a revision (the article goes back to draft)."""
-    report = ReaderReport.objects.select_for_update().get(pk=report.pk)
+    report = ReaderReport.objects.select_for_update(no_key=True).get(pk=report.pk)
     permissions.require_can_triage(actor)
     if outcome not in (ReaderReportStatus.ANSWERED, ReaderReportStatus.CLOSED, ReaderReportStatus.REVISION_OPENED):
         raise InvalidInput("Unknown outcome.", errors={"outcome": ["Choose answered, closed or revision_opened."]})

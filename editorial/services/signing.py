@@ -42,7 +42,7 @@ def record_failed_signature(article: Article, user, *, verdict: str, revision: i
 
     Its own transaction, committed although the decision is refused (nothing else is recorded).
     """
-    attempts, _ = SigningAttempts.objects.select_for_update().get_or_create(user=user)
+    attempts, _ = SigningAttempts.objects.select_for_update(no_key=True).get_or_create(user=user)
     attempts.failures += 1
     record_event(
         "decision.signature_failed",

@@ -20,7 +20,7 @@ from .common import service_transaction
 def retry_dead_message(message_id, *, actor) -> OutboxMessage:
     """Give a dead message a fresh set of attempts and hand it over again after the commit (audited)."""
     permissions.require_can_retry_stuck_work(actor)
-    message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    message = OutboxMessage.objects.select_for_update(no_key=True).filter(pk=message_id).first()
     if message is None:
         raise NotFound("No such work.")
     if message.status != OutboxStatus.DEAD:
@@ -62,7 +62,7 @@ def _article_of(message: OutboxMessage) -> int | None:
 def retry_email(notification_id: int, *, actor) -> Notification:
     """Let the sweeper try an email again whose every attempt failed (audited; sent within minutes)."""
     permissions.require_can_retry_stuck_work(actor)
-    notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+    notification = Notification.objects.select_for_update(no_key=True).filter(pk=notification_id).first()
     if notification is None:
         raise NotFound("No such notification.")
     if notification.emailed_at is not None or notification.email_attempts < MAX_EMAIL_ATTEMPTS:

@@ -135,7 +135,7 @@ def deactivate_user(username: str, *, reason: str, actor=None):
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A reason is required to deactivate a user.", errors={"reason": ["This field is required."]})
-    user = get_user_model().objects.select_for_update().filter(username=username).first()
+    user = get_user_model().objects.select_for_update(no_key=True).filter(username=username).first()
     if user is None:
         raise NotFound(f"There is no user {username!r}.")
     if not user.is_active:

@@ -40,7 +40,7 @@ FORMS = {
         "editor-rereview",
         "editor-settings",
     },
-    "reader reports": {"reader-report-triage"},
+    "reader reports": {"reader-report-triage", "reader-report-draft-request"},
     "inbox": {"inbox-read", "inbox-read-all"},
     "audit log": {"audit-log"},
     "audit timeline": {"audit-article"},

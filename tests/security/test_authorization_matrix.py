@@ -107,7 +107,7 @@ from reviewers.claims import revision_claims
 from reviewers.models import Assignment
 from tests.factories import PASSWORD, make_article
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
 
 PRINCIPALS = ("anonymous", "author", "other_author", "board", "board_outsider", "editor", "auditor")
 

@@ -54,7 +54,7 @@ from editorial.services import publishing
 from reviewers.models import Annotation, Assignment
 from tests.factories import make_article, make_user, reviewed_article
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.one_database]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 DERANDOMIZE = bool(os.environ.get("CI"))

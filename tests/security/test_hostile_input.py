@@ -62,7 +62,7 @@ from .xss_corpus import (
     sentinel,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,7 @@ from reviewers.models import Annotation, Decision, RevisionApproval
 from tests.factories import PASSWORD, make_user
 from tests.pages.public.helpers import json_ld, stepper_status
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
 
 EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "8"))
 STEPS = int(os.environ.get("MODEL_STEPS", "30"))
