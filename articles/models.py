@@ -72,6 +72,11 @@ class Article(ConcurrentTransitionMixin, models.Model):
     # Why the current round re-reviews an approved article; empty when the round is not a re-review.
     rereview_reason = models.CharField(max_length=20, choices=RereviewReason.choices, blank=True)
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
+    # A stricter review for articles where a wrong dose harms: each approver must have verified every dose
+    # statement of the revision against its source ("verified against [n]") before their approval is taken.
+    doses_need_verification = models.BooleanField(
+        default=False, help_text="Every dose must be verified by an approver before they approve."
+    )
     live_version = models.ForeignKey(
         "PublishedVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -217,6 +222,13 @@ class Revision(ImmutableModel):
 
     def source_dict(self) -> dict:
         return {"kind": self.source, "model": self.source_model, "note": self.source_note}
+
+    @property
+    def source_label(self) -> str:
+        """How it was drafted, as the desk pages say it: "Drafted by a machine (model-x)"."""
+        if self.machine_drafted and self.source_model:
+            return f"{self.get_source_display()} ({self.source_model})"
+        return self.get_source_display()
 
     def compute_content_hash(self) -> str:
         """The hash of the stored content, as `content_hash` was computed when the revision was made."""

@@ -236,6 +236,22 @@ def can_annotate(article: Article, user) -> bool:
         return False
 
 
+def require_can_verify_claims(article: Article, user) -> Refusal | None:
+    """Board members verify the claims of the articles they may review: "verified against [n]" is a reviewer's
+    word, given before they sign, so editors and authors do not give it. A declared conflict is returned."""
+    require(can_review(user), "Only the board members assigned to this article verify its claims.")
+    refusal, _ = reviewer_refusal_for(article, user, needs_declaration=False)
+    return _raise_membership(refusal)
+
+
+def can_verify_claims(article: Article, user) -> bool:
+    """Whether the claim forms can succeed for this user (the article's state aside)."""
+    try:
+        return require_can_verify_claims(article, user) is None
+    except Forbidden:
+        return False
+
+
 def require_can_reply(article: Article, user) -> Refusal | None:
     """The article's author, editors, and the board members who may review it reply to threads."""
     if can_edit_any_article(user) or is_author_now(article, user):

@@ -281,3 +281,32 @@ class RevisionApproval(ImmutableModel):
 
     def __str__(self) -> str:
         return f"r{self.revision_id} approved {self.approved_at:%Y-%m-%d}"
+
+
+class ClaimVerification(ImmutableModel):
+    """A board member's word that one claim of a revision says what its source says: "verified against [n]".
+
+    The claim is a sentence (reviewers.claims): kept here as it read, with its key (the hash of its wording)
+    and where it stood. A verification carried onto a later revision, where the sentence and its source are
+    unchanged, is a new row pointing at the one it was carried from.
+    """
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="claim_verifications")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_verifications")
+    claim_key = models.CharField(max_length=80, help_text="SHA-256 of the sentence, with #n for a repeat.")
+    sentence = models.TextField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    reference = models.PositiveIntegerField(help_text="The n of the [n] it was verified against.")
+    is_dose = models.BooleanField(default=False)
+    carried_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["revision_id", "start", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "member", "claim_key"], name="one_verification_per_claim")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} verified r{self.revision_id} {self.claim_key[:8]} against [{self.reference}]"

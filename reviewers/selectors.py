@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from articles.models import OPEN_STATES, Article, ArticleState
+from articles.models import OPEN_STATES, Article, ArticleState, Revision
 
+from .claims import Claim, revision_claims
 from .eligibility import ReviewerFacts, declarations_in_force, reviewer_facts, reviewer_refusal
 from .models import (
     ACTIVE_ASSIGNMENT_STATUSES,
@@ -18,6 +19,7 @@ from .models import (
     AnnotationAnchor,
     AnnotationReply,
     BoardMember,
+    ClaimVerification,
     ConflictDeclaration,
     Decision,
     ReviewStatus,
@@ -222,3 +224,51 @@ def review_statuses(article: Article, revision_ids, approved: set[int] | None = 
         else:
             statuses[revision_id] = ReviewStatus.SUBMITTED
     return statuses
+
+
+@dataclass
+class ClaimProgress:
+    """One member's verifications of one revision's claims."""
+
+    claims: list[Claim]
+    verified: dict[str, ClaimVerification]  # by claim key
+
+    @property
+    def total(self) -> int:
+        return len(self.claims)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for claim in self.claims if claim.key in self.verified)
+
+    @property
+    def doses(self) -> list[Claim]:
+        return [claim for claim in self.claims if claim.is_dose]
+
+    @property
+    def unverified_doses(self) -> list[Claim]:
+        return [claim for claim in self.doses if claim.key not in self.verified]
+
+
+def claim_progress(revision: Revision, member) -> ClaimProgress:
+    """The revision's claims and which of them `member` verified: one query, memoised on the revision object
+    (a page asks for each transition it offers)."""
+    known = revision.__dict__.setdefault("_claim_progress", {})
+    if member.pk not in known:
+        rows = ClaimVerification.objects.filter(revision=revision, member=member).select_related("carried_from")
+        known[member.pk] = ClaimProgress(revision_claims(revision), {v.claim_key: v for v in rows})
+    return known[member.pk]
+
+
+def doses_verified_by(revision: Revision, member_ids: list[int]) -> bool:
+    """Whether each of these members verified every dose statement of the revision (one query). False when the
+    revision states no dose: "every dose checked" would then tell a reader nothing true."""
+    doses = {claim.key for claim in revision_claims(revision) if claim.is_dose}
+    if not doses or not member_ids:
+        return False
+    pairs = set(
+        ClaimVerification.objects.filter(revision=revision, member_id__in=member_ids, claim_key__in=doses).values_list(
+            "member_id", "claim_key"
+        )
+    )
+    return all((member_id, key) in pairs for member_id in member_ids for key in doses)

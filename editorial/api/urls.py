@@ -8,6 +8,7 @@ from .views import annotations as annotation_views
 from .views import articles as article_views
 from .views import audit as audit_views
 from .views import auth as auth_views
+from .views import claims as claim_views
 from .views import notifications as notification_views
 from .views import publishing as publishing_views
 from .views import workflow as workflow_views
@@ -63,6 +64,7 @@ urlpatterns = [
         annotation_views.AnnotationAccept.as_view(),
         name="api-annotation-accept",
     ),
+    path(article + "claims/", claim_views.ClaimListVerify.as_view(), name="api-claims"),
     path(article + "history/", audit_views.ArticleHistory.as_view(), name="api-history"),
     path(article + "publish/", publishing_views.Publish.as_view(), name="api-publish"),
     path(

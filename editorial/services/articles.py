@@ -15,11 +15,24 @@ from editorial.exceptions import Forbidden, InvalidInput, StateConflict
 from .common import lock_article, service_transaction
 from .revisions import RevisionContent, make_new_revision, make_revision
 
-SETTINGS_FIELDS = ("topic", "quorum", "required_specialties", "publication_policy", "review_interval_days")
+SETTINGS_FIELDS = (
+    "topic",
+    "quorum",
+    "required_specialties",
+    "publication_policy",
+    "review_interval_days",
+    "doses_need_verification",
+)
 # The reviewed content: a change to any of them is a new revision.
 CONTENT_FIELDS = ("title", "body", "references", "plain_language_summary")
 # Fields only an editor may change after creation: they decide how strict the review is.
-EDITOR_ONLY_FIELDS = ("quorum", "required_specialties", "publication_policy", "review_interval_days")
+EDITOR_ONLY_FIELDS = (
+    "quorum",
+    "required_specialties",
+    "publication_policy",
+    "review_interval_days",
+    "doses_need_verification",
+)
 
 
 SLUG_ATTEMPTS = 5  # after the first clash the suffix is random: a second clash is a 1 in 4 billion event
@@ -50,6 +63,7 @@ def create_article(
     publication_policy: str = "after_approval",
     plain_language_summary: str = "",
     source: dict | None = None,
+    doses_need_verification: bool = False,
 ) -> Article:
     """Create an article in `draft` with revision 1.
 
@@ -64,6 +78,7 @@ def create_article(
         "quorum": quorum,
         "required_specialties": list(required_specialties or []),
         "publication_policy": publication_policy,
+        "doses_need_verification": doses_need_verification,
     }
     nested = connection.in_atomic_block
     for attempt in range(SLUG_ATTEMPTS):

@@ -12,6 +12,7 @@ from editorial.audit import record_event
 from reviewers.anchoring import Anchor, Reanchorer
 from reviewers.models import AnchorMethod, Annotation, AnnotationAnchor, AnnotationStatus
 
+from .claims import carry_claim_verifications
 from .common import refuse_line_breaks
 
 
@@ -109,6 +110,7 @@ def make_new_revision(
         },
     )
     carry_open_annotations(article, current, revision, actor=actor)
+    carry_claim_verifications(article, current, revision, actor=actor)
     return revision
 
 

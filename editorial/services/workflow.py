@@ -15,7 +15,7 @@ from editorial.models import NotificationKind
 from editorial.notifications import EVERY_EDITOR, author_and_editors, notify
 from reviewers.eligibility import Refusal
 from reviewers.models import Assignment, Decision, RevisionApproval, Verdict
-from reviewers.selectors import open_blocking_annotation_ids, quorum_status
+from reviewers.selectors import claim_progress, open_blocking_annotation_ids, quorum_status
 
 from . import signing
 from .common import lock_article, require_reason, service_transaction
@@ -50,6 +50,21 @@ def _check_decision_state(article: Article, name: str, actor, declaration_refusa
                 "blocking_annotations_open",
                 annotations=blocking,
             )
+        if article.doses_need_verification:
+            _check_doses_verified(article, actor)
+
+
+def _check_doses_verified(article: Article, actor) -> None:
+    """The article's setting: an approver has verified every dose statement of the revision they approve."""
+    unverified = claim_progress(article.current_revision, actor).unverified_doses
+    if unverified:
+        count = len(unverified)
+        raise StateConflict(
+            f"Every dose must be verified by an approver: {count} dose statement{'s' if count > 1 else ''} of "
+            f"revision {article.current_revision.number} {'are' if count > 1 else 'is'} not verified by you yet.",
+            "doses_unverified",
+            claims=[{"key": c.key, "sentence": c.sentence, "doses": list(c.doses)} for c in unverified],
+        )
 
 
 def check_transition(article: Article, name: str, actor) -> None:

@@ -154,7 +154,7 @@ def article_timeline(request, article_id: int):
     decisions = {str(d.pk): d for d in Decision.objects.filter(article=article).select_related("revision")}
     for event in events:
         event.decision = decisions.get(event.object_id) if event.object_type == DECISION_OBJECT else None
-    revisions = list(Revision.objects.filter(article=article).order_by("number"))
+    revisions = list(Revision.objects.filter(article=article).select_related("author").order_by("number"))
     by_number = {r.number: r for r in revisions}
     diff = None
     a = b = None

@@ -148,6 +148,9 @@ class SettingsForm(LimitedForm):
     review_interval_days = forms.IntegerField(
         required=False, min_value=1, max_value=3650, label="Periodic review interval (days)"
     )
+    doses_need_verification = forms.BooleanField(
+        required=False, label="Every dose must be verified by an approver before they approve"
+    )
 
     def clean_required_specialties(self) -> list[str]:
         seen: list[str] = []
@@ -212,6 +215,7 @@ def article_page(request, article_id: int):
             "required_specialties": ", ".join(article.required_specialties or []),
             "publication_policy": article.publication_policy,
             "review_interval_days": article.review_interval_days,
+            "doses_need_verification": article.doses_need_verification,
         }
     )
     context = {

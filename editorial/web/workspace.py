@@ -19,16 +19,26 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.diff import diff_revisions
-from articles.models import ANNOTATABLE_STATES, DECISION_TRANSITIONS, EDITABLE_STATES, TRANSITION_NAMES, Revision
+from articles.models import (
+    ANNOTATABLE_STATES,
+    DECISION_TRANSITIONS,
+    EDITABLE_STATES,
+    IN_REVIEW_STATES,
+    TRANSITION_NAMES,
+    Revision,
+)
 from editorial import permissions
 from editorial.exceptions import EditorialError
 from editorial.services import annotations as annotation_services
 from editorial.services import assignments as assignment_services
+from editorial.services import claims as claim_services
 from editorial.services import workflow
+from reviewers.claims import changed_sentences, overlaps
 from reviewers.models import AnnotationKind, AnnotationStatus, Decision, Verdict
 from reviewers.selectors import (
     anchors_on_revision,
     board_profile,
+    claim_progress,
     declaration_in_force,
     open_blocking_annotation_ids,
     quorum_status,
@@ -104,6 +114,12 @@ class TransitionForm(LimitedForm):
     comment = forms.CharField(required=False)
     revision = forms.IntegerField(min_value=1, required=False)  # the revision a board member read and signs
     password = forms.CharField(max_length=4096, required=False, strip=False)
+
+
+class ClaimForm(LimitedForm):
+    revision = forms.IntegerField(min_value=1)
+    claim = forms.CharField(max_length=80)
+    reference = forms.IntegerField(min_value=1, max_value=10_000)
 
 
 class ConflictForm(LimitedForm):
@@ -226,6 +242,54 @@ def _decision_options(article, user, available_names: set[str]) -> dict:
     }
 
 
+def _since_signed(user, current, decisions: list[Decision], *, showing_current: bool) -> dict | None:
+    """For a member who signed an earlier revision: the diff from the revision of their last decision to the
+    current one (unchanged stretches folded by the diff), and the sentences they have not read since."""
+    if not showing_current or not permissions.can_review(user):
+        return None
+    mine = [d for d in decisions if d.reviewer_id == user.pk]
+    if not mine or mine[-1].revision_id == current.pk:
+        return None
+    last = mine[-1]
+    return {
+        "decision": last,
+        "revision": last.revision,
+        "diff": diff_revisions(last.revision, current),
+        "changed": changed_sentences(last.revision, current),
+    }
+
+
+def _claims(
+    article, revision, user, *, numbers: list[int], is_current: bool, changed: list[tuple[int, int]]
+) -> dict | None:
+    """The member's claim list for this revision: each claim with their verification or the choices to verify
+    it against; None for users who do not verify claims (one query, whatever the number of claims)."""
+    if not permissions.can_review(user):
+        return None
+    progress = claim_progress(revision, user)
+    may_verify = is_current and article.state in IN_REVIEW_STATES and permissions.can_verify_claims(article, user)
+    items = [
+        {
+            "index": i,
+            "claim": claim,
+            "verification": progress.verified.get(claim.key),
+            "choices": claim.reference_choices(numbers),
+            "changed": overlaps(claim.start, claim.end, changed),
+        }
+        for i, claim in enumerate(progress.claims, start=1)
+    ]
+    # What changed since the member signed comes first; the rest keeps its order in the text.
+    items.sort(key=lambda item: not item["changed"])
+    return {
+        "items": items,
+        "done": progress.done,
+        "total": progress.total,
+        "doses": len(progress.doses),
+        "unverified_doses": len(progress.unverified_doses),
+        "may_verify": may_verify,
+    }
+
+
 def workspace_page(request, article, *, revision=None, annotation_form=None, decision_comment=""):
     user = request.user
     revision = revision or _revision_param(request, article)
@@ -264,6 +328,14 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
     available_names = {t["name"] for t in available}
     decisions = list(Decision.objects.filter(article=article).select_related("revision").order_by("signed_at", "id"))
     previous = next((r for r in revisions if r.number == revision.number - 1), None)
+    references = _references(revision)
+    since = _since_signed(user, current, decisions, showing_current=is_current and not request.GET.get("revision"))
+    changed = since["changed"] if since else []
+    placed_threads = [by_id[a.annotation.pk] for a in placed]
+    for thread in placed_threads:
+        thread["changed"] = overlaps(thread["anchor"].start, thread["anchor"].end, changed)
+    # The notes and checks on sentences changed since the member signed come first.
+    placed_threads.sort(key=lambda thread: not thread["changed"])
     context = {
         "article": article,
         "is_reviewer": permissions.can_review(user),
@@ -273,9 +345,10 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
         "revisions": revisions,
         "previous": previous,
         "highlighted": highlight(revision.text, placed),
-        "threads": [by_id[a.annotation.pk] for a in placed],
+        "threads": placed_threads,
+        "since": since,
         "orphans": [by_id[a.annotation.pk] for a in orphans],
-        "references": _references(revision),
+        "references": references,
         "quorum": quorum_status(article),
         "blocking_ids": open_blocking_annotation_ids(article),
         "transitions": [
@@ -294,6 +367,9 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
         "editable": article.state in EDITABLE_STATES,
         "annotation_form": annotation_form,
         "annotatable_state": article.state in ANNOTATABLE_STATES,
+        "claims": _claims(
+            article, revision, user, numbers=[r.number for r in references], is_current=is_current, changed=changed
+        ),
     }
     return render(request, "editorial/workspace/workspace.html", context)
 
@@ -402,6 +478,31 @@ def transition(request, article_id: int, name: str):
 
 @login_required
 @require_POST
+def claim_verify(request, article_id: int):
+    article = visible_article_or_404(request, article_id)
+    form = ClaimForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(_workspace_url(article.pk, fragment="claims"))
+    data = form.cleaned_data
+    verification = attempt(
+        request,
+        claim_services.verify_claim,
+        article,
+        actor=request.user,
+        revision_number=data["revision"],
+        claim_key=data["claim"],
+        reference=data["reference"],
+        success=f"Claim verified against [{data['reference']}].",
+    )
+    # Back to the claim just verified, so that the keyboard carries on from it (the fragment moves the focus
+    # start to it); after a refusal, to the list with the message.
+    fragment = f"claim-{verification.claim_key[:12]}" if verification is not None else "claims"
+    return redirect(_workspace_url(article.pk, fragment=fragment))
+
+
+@login_required
+@require_POST
 def conflict(request, article_id: int):
     article = visible_article_or_404(request, article_id)
     form = ConflictForm(request.POST)
@@ -452,5 +553,6 @@ urlpatterns = [
     ),
     path("desk/articles/<int:article_id>/transitions/<str:name>/", transition, name="workspace-transition"),
     path("desk/articles/<int:article_id>/conflict/", conflict, name="workspace-conflict"),
+    path("desk/articles/<int:article_id>/claims/", claim_verify, name="claim-verify"),
     path("desk/articles/<int:article_id>/diff/<int:a>/<int:b>/", diff, name="workspace-diff"),
 ]

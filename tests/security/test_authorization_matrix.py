@@ -103,6 +103,7 @@ from editorial.services import assignments as assignment_services
 from editorial.services import publishing, workflow
 from editorial.services.reader_reports import submit_reader_report
 from editorial.web import common as web_common
+from reviewers.claims import revision_claims
 from reviewers.models import Assignment
 from tests.factories import PASSWORD, make_article
 
@@ -239,6 +240,8 @@ EXPECTED: dict[str, tuple] = {
     "api-annotation-reopen POST safety":          (401, 403, 404, 200, 403, 200, 403),  # blocking: not the author
     "api-annotation-accept POST":                 (401, 409, 404, 403, 403, 409, 403),  # under review: 409
     "api-history GET":                            VISIBLE,
+    "api-claims GET":                             VISIBLE,
+    "api-claims POST":                            (401, 403, 404, 201, 403, 403, 403),  # the assigned member
     # API: publishing
     "api-publish GET":                            VISIBLE,
     "api-publish POST":                           (401, 403, 404, 403, 403, 202, 403),
@@ -290,6 +293,7 @@ EXPECTED: dict[str, tuple] = {
     "workspace-transition POST withdraw":         (S, 302, 404, 403, 403, 302, 403),
     "workspace-transition POST revise":           (S, 409, 404, 403, 403, 409, 403),
     "workspace-conflict POST":                    (S, 403, 404, 302, 302, 403, 403),
+    "claim-verify POST":                          (S, 403, 404, 302, 403, 403, 403),  # the assigned member
     # Pages: the board's review queue
     "review-queue GET":                           (S, 403, 403, 200, 200, 403, 403),
     "assignment-respond POST accept":             (S, 403, G, 302, 403, 403, 403),
@@ -414,6 +418,9 @@ ASKS: dict[str, Ask] = {
     "api-assignment-decline POST": Ask(body=lambda w: {"reason": "Travelling"}),
     "api-conflicts POST": Ask(body=lambda w: {"has_conflict": False}),
     "api-annotations POST": Ask(body=_annotation_body),
+    "api-claims POST": Ask(
+        body=lambda w: {"revision": w.revision.number, "claim": revision_claims(w.revision)[0].key, "reference": 1}
+    ),
     "api-annotation-replies POST": Ask(body=lambda w: {"body": "The 2016 trial."}),
     "api-annotation-resolve POST": Ask(body=lambda w: {"body": "Done."}),
     "api-annotation-reopen POST comment": Ask(params=lambda w: {"annotation_id": w.resolved.pk}, body=lambda w: {}),
@@ -464,6 +471,9 @@ ASKS: dict[str, Ask] = {
     },
     "workspace GET draft": Ask(params=lambda w: {"article_id": w.draft.pk}),
     "workspace-conflict POST": Ask(body=lambda w: {"statement": ""}),  # has_conflict unchecked: no conflict
+    "claim-verify POST": Ask(
+        body=lambda w: {"revision": w.revision.number, "claim": revision_claims(w.revision)[0].key, "reference": 1}
+    ),
     "assignment-respond POST accept": Ask(params=lambda w: {"answer": "accept"}, body=lambda w: {}),
     "assignment-respond POST decline": Ask(params=lambda w: {"answer": "decline"}, body=lambda w: {"reason": "Away"}),
     "editor-assign POST": Ask(body=lambda w: {"reviewer": "board2"}),

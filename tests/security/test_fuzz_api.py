@@ -82,6 +82,9 @@ SEMANTIC_400 = {
     "POST /api/v1/articles/{article_id}/transitions/{name}/": {"comment", "password", "revision"},
     # API.md: statement required when has_conflict.
     "POST /api/v1/articles/{article_id}/conflicts/": {"statement"},
+    # A claim is verified on a revision that exists, by a key that is one of its claims, against one of the
+    # references that claim may be verified against.
+    "POST /api/v1/articles/{article_id}/claims/": {"claim", "reference", "revision"},
 }
 
 # (role, "METHOD /path") -> cases run; role -> status code -> responses.

@@ -57,6 +57,9 @@ class ArticleCreateInput(LimitedSerializer):
     publication_policy = serializers.ChoiceField(choices=PublicationPolicy.choices, required=False)
     plain_language_summary = serializers.CharField(required=False, allow_blank=True)
     source = SourceInput(required=False)
+    doses_need_verification = serializers.BooleanField(
+        required=False, help_text="Every dose must be verified by an approver before they approve (default false)."
+    )
 
 
 class ArticleEditInput(LimitedSerializer):
@@ -76,6 +79,9 @@ class ArticleEditInput(LimitedSerializer):
     plain_language_summary = serializers.CharField(required=False, allow_blank=True)
     source = SourceInput(required=False, help_text="How the new revision was drafted (default: by a person).")
     review_interval_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
+    doses_need_verification = serializers.BooleanField(
+        required=False, help_text="Editors: every dose must be verified by an approver before they approve."
+    )
 
 
 class ArticleListOutput(serializers.ModelSerializer):
@@ -124,6 +130,7 @@ class ArticleOutput(ArticleListOutput):
             "last_reviewed_at",
             "next_review_due",
             "review_interval_days",
+            "doses_need_verification",
         ]
         read_only_fields = fields
 

@@ -22,7 +22,7 @@ from editorial.exceptions import EditorialError, TooManyAttempts
 from editorial.models import ReaderReportKind
 from editorial.services.reader_reports import MAX_MESSAGE_CHARS, submit_reader_report
 from reviewers.models import ReviewStatus
-from reviewers.selectors import review_statuses, standing_approvals
+from reviewers.selectors import doses_verified_by, review_statuses, standing_approvals
 
 from . import selectors
 from .forms import FEEDBACK_FORMS, HONEYPOT, Feedback, ReaderReportForm
@@ -74,6 +74,13 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
     page_versions.remember(article.pk, article.slug)
 
     approvers = list(approval.approvers) if approval else []
+    # Only under the article's stricter setting, and only when it holds for this revision's approvers: one
+    # query more, for those articles alone.
+    doses_checked = (
+        approved
+        and article.doses_need_verification
+        and doses_verified_by(revision, [d.reviewer_id for d in approval.decisions.all()])
+    )
     last_reviewed = approval.approved_at if approval else None
     if approval and article.last_reviewed_at and revision.pk == article.current_revision_id:
         last_reviewed = article.last_reviewed_at
@@ -89,6 +96,7 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
         summary=summary,
         reviewers=approvers if approved else None,
         last_reviewed=last_reviewed,
+        machine_drafted=revision.machine_drafted,
     )
     context = {
         "article": article,
@@ -104,6 +112,7 @@ def _version_page(request, version: PublishedVersion, *, feedback: Feedback | No
         "approval": approval,
         "approvers_text": names(approvers),
         "decisions": list(approval.decisions.all()) if approval else [],
+        "doses_checked": doses_checked,
         "last_reviewed": last_reviewed,
         "rereview_open": approved
         and revision.pk == article.current_revision_id

@@ -176,6 +176,20 @@ def test_settings_are_saved_through_the_service(author, editor):
     assert article.current_revision.number == 1  # settings only, no new revision
 
 
+def test_the_dose_verification_setting_is_saved_and_shown(author, editor):
+    article = make_article(author)
+    client = signed_in(editor)
+    assert 'id="doses-need-verification" name="doses_need_verification">' in client.get(url(article)).content.decode()
+    follow(client, url(article, "editor-settings"), {**SETTINGS, "quorum": "1", "publication_policy": "after_approval",
+                                                     "review_interval_days": "", "required_specialties": "",
+                                                     "doses_need_verification": "on"})  # fmt: skip
+    article.refresh_from_db()
+    assert article.doses_need_verification is True
+    event = AuditEvent.objects.get(action="article.settings")
+    assert (event.before, event.after) == ({"doses_need_verification": False}, {"doses_need_verification": True})
+    assert 'name="doses_need_verification" checked>' in client.get(url(article)).content.decode()
+
+
 def test_only_changed_settings_are_recorded(author, editor):
     article = make_article(author)
     data = {
