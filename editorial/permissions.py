@@ -190,13 +190,18 @@ def _raise_membership(refusal: Refusal | None) -> Refusal | None:
     return refusal
 
 
-def reviewer_refusal_for(article: Article, user, *, needs_declaration: bool) -> tuple[Refusal | None, ReviewerFacts]:
-    # Read once per article object: a request asks twice (the view's 403 and the service's); the service asks
-    # again under the lock with the article it has just locked, a new object, so that answer is fresh.
+def reviewer_facts_for(article: Article, user) -> ReviewerFacts:
+    """The member's profile, assignment and declaration on the article, read once per article object: a
+    request asks twice (the view's 403 and the service's); the service asks again under the lock with the
+    article it has just locked, a new object, so that answer is fresh."""
     known = article.__dict__.setdefault("_reviewer_facts", {})
     if user.pk not in known:
         known[user.pk] = reviewer_facts(article, [user])[user.pk]
-    facts = known[user.pk]
+    return known[user.pk]
+
+
+def reviewer_refusal_for(article: Article, user, *, needs_declaration: bool) -> tuple[Refusal | None, ReviewerFacts]:
+    facts = reviewer_facts_for(article, user)
     refusal = reviewer_refusal(article, facts, needs_assignment=True, needs_declaration=needs_declaration, you=True)
     return refusal, facts
 

@@ -59,14 +59,26 @@ class QuorumStatus:
         return self.count >= self.quorum and not self.missing_specialties
 
 
-def valid_approvals(article: Article, known: dict | None = None) -> list[Decision]:
-    """Approvals in the current round by members who may still review it (the eligibility rule)."""
-    decisions = list(
-        Decision.objects.filter(article=article, verdict=Verdict.APPROVE)
-        .current_round()
-        .select_related("reviewer__board_profile", "revision")
-        .order_by("signed_at", "id")
-    )
+def in_current_round(article: Article, decisions) -> list[Decision]:
+    """Of decisions read already, those of the current round (what `current_round()` selects)."""
+    return [d for d in decisions if d.revision_id == article.current_revision_id and d.round == article.review_round]
+
+
+def valid_approvals(article: Article, known: dict | None = None, decisions=None) -> list[Decision]:
+    """Approvals in the current round by members who may still review it (the eligibility rule).
+    `decisions`: the article's decisions read already (with their reviewers' profiles), not read again."""
+    if decisions is None:
+        decisions = list(
+            Decision.objects.filter(article=article, verdict=Verdict.APPROVE)
+            .current_round()
+            .select_related("reviewer__board_profile", "revision")
+            .order_by("signed_at", "id")
+        )
+    else:
+        decisions = sorted(
+            (d for d in in_current_round(article, decisions) if d.verdict == Verdict.APPROVE),
+            key=lambda d: (d.signed_at, d.pk),
+        )
     for decision in decisions:
         decision.reviewer.profile_read_for_request = True  # read just now, with the decision
     facts = reviewer_facts(article, [d.reviewer for d in decisions], known)
@@ -81,10 +93,11 @@ def valid_approvals(article: Article, known: dict | None = None) -> list[Decisio
     ]
 
 
-def quorum_status(article: Article, known: dict | None = None) -> QuorumStatus:
-    """`known`: reviewer facts already read in this transaction (user id -> ReviewerFacts)."""
+def quorum_status(article: Article, known: dict | None = None, decisions=None) -> QuorumStatus:
+    """`known`: reviewer facts already read in this transaction (user id -> ReviewerFacts); `decisions`: the
+    article's decisions, read already with their reviewers' profiles."""
     # Never submitted: nobody has decided anything yet (no read needed).
-    approvals = valid_approvals(article, known) if article.first_submitted_at is not None else []
+    approvals = valid_approvals(article, known, decisions) if article.first_submitted_at is not None else []
     # The specialties the member had when signing: a later profile change does not rewrite the past.
     covered = sorted({s for d in approvals for s in d.specialties})
     return QuorumStatus(

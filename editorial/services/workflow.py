@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
@@ -15,7 +17,7 @@ from editorial.models import NotificationKind
 from editorial.notifications import EVERY_EDITOR, author_and_editors, notify
 from reviewers.eligibility import Refusal
 from reviewers.models import Assignment, Decision, RevisionApproval, Verdict
-from reviewers.selectors import claim_progress, open_blocking_annotation_ids, quorum_status
+from reviewers.selectors import claim_progress, in_current_round, open_blocking_annotation_ids, quorum_status
 
 from . import signing
 from .common import lock_article, require_reason, service_transaction
@@ -35,15 +37,36 @@ def _check_state(article: Article, name: str) -> None:
         raise StateConflict(_state_sentence(article, name))
 
 
-def _check_decision_state(article: Article, name: str, actor, declaration_refusal: Refusal | None) -> None:
+class DecisionFacts:
+    """What the checks of the three board decisions ask, read once: a page or the transitions list checks
+    every transition of one article for one user. A service deciding makes its own, under the lock."""
+
+    def __init__(self, article: Article, actor, decisions: list[Decision] | None = None) -> None:
+        self.article, self.actor, self.decisions = article, actor, decisions  # decisions: the article's, if read
+
+    @cached_property
+    def decided_this_round(self) -> bool:
+        if self.decisions is not None:
+            return any(d.reviewer_id == self.actor.pk for d in in_current_round(self.article, self.decisions))
+        return Decision.objects.filter(article=self.article, reviewer=self.actor).current_round().exists()
+
+    @cached_property
+    def open_blocking_ids(self) -> list[int]:
+        return open_blocking_annotation_ids(self.article)
+
+
+def _check_decision_state(
+    article: Article, name: str, actor, declaration_refusal: Refusal | None, facts: DecisionFacts | None = None
+) -> None:
     """409s for a board decision: state, conflict declaration, a decision already in this round, blocking."""
+    facts = facts or DecisionFacts(article, actor)
     _check_state(article, name)
     if declaration_refusal is not None:
         raise StateConflict(declaration_refusal.sentence, declaration_refusal.code)
-    if Decision.objects.filter(article=article, reviewer=actor).current_round().exists():
+    if facts.decided_this_round:
         raise StateConflict(f"You already decided on revision {article.current_revision.number}.", "already_decided")
     if name == "approve":
-        blocking = open_blocking_annotation_ids(article)
+        blocking = facts.open_blocking_ids
         if blocking:
             raise StateConflict(
                 "Resolve the blocking annotations first: " + ", ".join(f"#{i}" for i in blocking) + ".",
@@ -67,23 +90,24 @@ def _check_doses_verified(article: Article, actor) -> None:
         )
 
 
-def check_transition(article: Article, name: str, actor) -> None:
+def check_transition(article: Article, name: str, actor, facts: DecisionFacts | None = None) -> None:
     """Raise the error taking `name` now would give, leaving out the signature; return if it may be taken."""
     refusal = permissions.require_transition_role(article, name, actor)
     if name in DECISION_TRANSITIONS:
-        _check_decision_state(article, name, actor, refusal)
+        _check_decision_state(article, name, actor, refusal, facts)
         return
     _check_state(article, name)
     if name == "start_review" and not Assignment.objects.filter(article=article).active().exists():
         raise StateConflict("Assign at least one board member before starting the review.", "no_reviewers")
 
 
-def available_transitions(article: Article, actor) -> list[dict]:
+def available_transitions(article: Article, actor, facts: DecisionFacts | None = None) -> list[dict]:
     """The transitions this user may take now, conditions included."""
+    facts = facts or DecisionFacts(article, actor)
     available = []
     for name in TRANSITION_NAMES:
         try:
-            check_transition(article, name, actor)
+            check_transition(article, name, actor, facts)
         except EditorialError:
             continue
         target = getattr(article, name)._django_fsm.get_transition(article.state).target

@@ -39,8 +39,6 @@ from reviewers.selectors import (
     anchors_on_revision,
     board_profile,
     claim_progress,
-    declaration_in_force,
-    open_blocking_annotation_ids,
     quorum_status,
 )
 
@@ -214,7 +212,7 @@ def _workspace_url(article_id: int, revision: int | None = None, fragment: str =
     return url + (f"#{fragment}" if fragment else "")
 
 
-def _decision_options(article, user, available_names: set[str]) -> dict:
+def _decision_options(article, user, available_names: set[str], facts: workflow.DecisionFacts) -> dict:
     """What a board member's signature will record, and why a decision is not open to them now."""
     profile = board_profile(user)
     options = [
@@ -228,7 +226,7 @@ def _decision_options(article, user, available_names: set[str]) -> dict:
             if name in available_names:
                 continue
             try:
-                workflow.check_transition(article, name, user)
+                workflow.check_transition(article, name, user, facts)
             except EditorialError as error:
                 # The state is shown already; say why else a decision is not open to this member.
                 if error.code != "invalid_transition" and error.detail not in reasons:
@@ -324,9 +322,17 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
     if annotation_form is None:
         annotation_form = AnnotationForm(initial={"revision": current.number, "kind": AnnotationKind.COMMENT})
 
-    available = workflow.available_transitions(article, user)
+    # The article's decisions, read once: the list shown, the quorum, and whether this member decided already.
+    decisions = list(
+        Decision.objects.filter(article=article)
+        .select_related("revision", "reviewer__board_profile")
+        .order_by("signed_at", "id")
+    )
+    for decision in decisions:
+        decision.reviewer.profile_read_for_request = True
+    facts = workflow.DecisionFacts(article, user, decisions)
+    available = workflow.available_transitions(article, user, facts)
     available_names = {t["name"] for t in available}
-    decisions = list(Decision.objects.filter(article=article).select_related("revision").order_by("signed_at", "id"))
     previous = next((r for r in revisions if r.number == revision.number - 1), None)
     references = _references(revision)
     since = _since_signed(user, current, decisions, showing_current=is_current and not request.GET.get("revision"))
@@ -349,18 +355,20 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
         "since": since,
         "orphans": [by_id[a.annotation.pk] for a in orphans],
         "references": references,
-        "quorum": quorum_status(article),
-        "blocking_ids": open_blocking_annotation_ids(article),
+        "quorum": quorum_status(article, article.__dict__.get("_reviewer_facts"), decisions),
+        "blocking_ids": facts.open_blocking_ids,
         "transitions": [
             {**t, "label": TRANSITION_LABELS.get(t["name"], t["name"])}
             for t in available
             if t["name"] not in DECISION_TRANSITIONS
         ],
-        "decision": _decision_options(article, user, available_names),
+        "decision": _decision_options(article, user, available_names, facts),
         "decision_comment": decision_comment,
         "decisions": decisions,
         "assignments": list(article.assignments.select_related("reviewer__board_profile").order_by("assigned_at")),
-        "declaration": declaration_in_force(article, user) if permissions.can_review(user) else None,
+        "declaration": permissions.reviewer_facts_for(article, user).declaration
+        if permissions.can_review(user)
+        else None,
         "may_annotate": may_annotate,
         "may_reply": may_reply,
         "may_edit": permissions.can_edit_article(article, user),
