@@ -17,7 +17,7 @@ from reviewers.eligibility import Refusal
 from reviewers.models import Assignment, Decision, RevisionApproval, Verdict
 from reviewers.selectors import open_blocking_annotation_ids, quorum_status
 
-from . import signing
+from . import checks, signing
 from .common import lock_article, require_reason, service_transaction
 from .publishing import review_interval, stop_publishing
 
@@ -127,6 +127,7 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     if article.first_submitted_at is None:
         article.first_submitted_at = timezone.now()
     event = _apply(article, "submit", actor=actor, comment=comment)
+    checks.queue_checks(article, revision)  # the rules run in the task, not in this request
     notify(
         NotificationKind.SUBMITTED,
         event=event,
