@@ -25,7 +25,6 @@ from reviewers.anchoring import Anchor, anchor_at
 from reviewers.checks import Finding, run_checks, split_sentences, text_segments
 from reviewers.models import AnchorMethod, Annotation, AnnotationAnchor, AnnotationKind, AnnotationStatus
 
-from . import revisions  # a module, not its names: revisions queues the checks of the revisions it makes
 from .common import lock_article, service_transaction
 
 MESSAGE_KIND = "checks"
@@ -67,10 +66,18 @@ def revision_findings(revision: Revision, retracted: Collection[str] | None = No
 def check_revision(revision_id: int) -> list[Annotation]:
     """Run the checks on a revision, if it is still the current one of an article under review."""
     revision = Revision.objects.get(pk=revision_id)
+    # Read without the lock first: a run that no longer applies (a newer revision runs its own checks; a
+    # withdrawn, approved or draft article needs none now) never waits behind a writer of the article.
+    if not _applies(Article.objects.only("state", "current_revision_id").get(pk=revision.article_id), revision):
+        return []
     article = lock_article(revision.article_id)
-    if article.current_revision_id != revision.pk or article.state not in ANNOTATABLE_STATES:
-        return []  # a newer revision runs its own checks; a withdrawn or draft article needs none now
+    if not _applies(article, revision):
+        return []
     return apply_findings(article, article.current_revision, revision_findings(article.current_revision))
+
+
+def _applies(article: Article, revision: Revision) -> bool:
+    return article.current_revision_id == revision.pk and article.state in ANNOTATABLE_STATES
 
 
 def _context(finding: Finding, revision: Revision) -> str:
@@ -165,7 +172,18 @@ def _raise(article: Article, revision: Revision, raised: list[tuple[Finding, str
             check_key=finding.key[:500],
             check_sentence=context,
         )
-        revisions.anchor_row(annotation, revision, anchor, AnchorMethod.ORIGINAL).save()
+        # Not revisions.anchor_row: revisions queues the checks of the revisions it makes (no import cycle).
+        AnnotationAnchor.objects.create(
+            annotation=annotation,
+            revision=revision,
+            exact=anchor.exact,
+            prefix=anchor.prefix,
+            suffix=anchor.suffix,
+            start=anchor.start,
+            end=anchor.end,
+            method=AnchorMethod.ORIGINAL,
+            positions_revision=revision,
+        )
         record_event(
             "annotation.create",
             actor=None,
