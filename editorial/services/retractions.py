@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.db import IntegrityError, transaction
+
 from articles.models import ANNOTATABLE_STATES, Article, ArticleState, Reference, RereviewReason
 from editorial import permissions
 from editorial.audit import record_event
@@ -73,9 +75,14 @@ def add_reference_retraction(
     note = (note or "").strip()
     if not note:
         raise InvalidInput("A note is required: why it was retracted.", errors={"note": ["This field is required."]})
+    listed = StateConflict(f"{doi or 'PMID ' + pmid} is already on the retraction list.", "already_listed")
     if ReferenceRetraction.objects.filter(doi=doi, pmid=pmid).exists():
-        raise StateConflict(f"{doi or 'PMID ' + pmid} is already on the retraction list.", "already_listed")
-    retraction = ReferenceRetraction.objects.create(doi=doi, pmid=pmid, note=note, created_by=actor)
+        raise listed
+    try:
+        with transaction.atomic():  # a concurrent addition of the same work wins the unique constraint
+            retraction = ReferenceRetraction.objects.create(doi=doi, pmid=pmid, note=note, created_by=actor)
+    except IntegrityError as error:
+        raise listed from error
     record_event(
         "retraction.create",
         actor=actor,

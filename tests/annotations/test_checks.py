@@ -219,3 +219,11 @@ def test_approval_is_not_blocked_by_non_blocking_checks(api, submitted, editor, 
     )
     assert response.status_code == 200, response.json()
     assert Article.objects.get(pk=submitted.pk).state == ArticleState.APPROVED
+
+
+def test_the_history_and_the_audit_page_show_checks(api, client, submitted, editor):
+    response = api.as_user(editor).get(url(submitted, "history/"))
+    assert response.status_code == 200
+    client.force_login(editor)
+    assert client.get(f"/desk/audit/articles/{submitted.pk}/").status_code == 200
+    assert client.get(f"/desk/editor/articles/{submitted.pk}/").status_code == 200
