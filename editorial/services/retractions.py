@@ -24,6 +24,7 @@ from .workflow import reopen_review
 PMID_DIGITS = re.compile(r"[0-9]{1,9}")
 _PMID_PREFIX = re.compile(r"^pmid\s*:?\s*", re.I)
 BOTH_OR_NEITHER = "Give exactly one of doi and pmid."
+DOI_MAX_CHARS = ReferenceRetraction._meta.get_field("doi").max_length
 
 
 def normalised_identifier(*, doi: str | None, pmid: str | None) -> tuple[str, str]:
@@ -34,7 +35,7 @@ def normalised_identifier(*, doi: str | None, pmid: str | None) -> tuple[str, st
         raise InvalidInput(BOTH_OR_NEITHER, errors={"doi": [BOTH_OR_NEITHER], "pmid": [BOTH_OR_NEITHER]})
     if doi:
         value = normalise_doi(doi)
-        if not DOI_PATTERN.fullmatch(value):
+        if not DOI_PATTERN.fullmatch(value) or len(value) > DOI_MAX_CHARS:
             raise InvalidInput(
                 f"{doi!r} is not a DOI (10.NNNN/suffix).", errors={"doi": ["Not a DOI of the form 10.NNNN/suffix."]}
             )

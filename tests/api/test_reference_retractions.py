@@ -182,6 +182,7 @@ def test_anonymous_is_401(api):
         ({"doi": "doi.org/10.1000/xyz", "note": "n"}, "doi"),  # not a DOI once normalised
         ({"doi": "10.1000", "note": "n"}, "doi"),  # no suffix
         ({"doi": "https://example.org/10.1000/xyz", "note": "n"}, "doi"),
+        ({"doi": "https://doi.org/10.1000/" + "x" * 250, "note": "n"}, "doi"),  # longer than the column
         ({"pmid": "12a45", "note": "n"}, "pmid"),
         ({"pmid": "١٢٣٤٥", "note": "n"}, "pmid"),  # Arabic-Indic digits: not ASCII
         ({"pmid": "1234567890", "note": "n"}, "pmid"),  # ten digits

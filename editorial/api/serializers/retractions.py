@@ -9,8 +9,10 @@ from .fields import LimitedSerializer
 
 class RetractionInput(LimitedSerializer):
     # Exactly one of doi and pmid; the service checks that and their form (400 naming the field).
-    doi = serializers.CharField(required=False, allow_blank=True, help_text="e.g. 10.1000/xyz or https://doi.org/…")
-    pmid = serializers.CharField(required=False, allow_blank=True, help_text="PubMed ID: ASCII digits")
+    doi = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="e.g. 10.1000/xyz or https://doi.org/10.1000/xyz"
+    )
+    pmid = serializers.CharField(required=False, allow_blank=True, max_length=30, help_text="PubMed ID: ASCII digits")
     note = serializers.CharField(help_text="Why the work was retracted, and where that was announced.")
 
 
