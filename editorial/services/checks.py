@@ -10,6 +10,7 @@ retracted reference was removed) is resolved by the system.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -132,9 +133,10 @@ def apply_findings(
         by_key.setdefault(check.check_key, []).append(check)
     found, raised, superseded = set(), [], []
     for finding in findings:
-        found.add(finding.key)
+        key = stored_key(finding.key)
+        found.add(key)
         context = _context(finding, revision)
-        same = by_key.get(finding.key, [])
+        same = by_key.get(key, [])
         open_here = [c for c in same if c.status == AnnotationStatus.OPEN and c.pk in anchors]
         if any(not anchors[c.pk].orphaned for c in open_here):
             continue  # already open on this revision, carried with the text
@@ -149,6 +151,18 @@ def apply_findings(
     )
     _resolve_by_system(article, revision, superseded, gone, anchors)
     return _raise(article, revision, raised)
+
+
+KEY_CHARS = Annotation._meta.get_field("check_key").max_length
+
+
+def stored_key(key: str) -> str:
+    """A finding's key as the column holds it: a long one (an uncited sentence's key is the sentence) is cut and
+    ends with the hash of the whole, so that two long sentences alike at the start are still told apart."""
+    if len(key) <= KEY_CHARS:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[: KEY_CHARS - len(digest) - 1]}|{digest}"
 
 
 def _resolved_by_a_person(check: Annotation) -> bool:
@@ -169,7 +183,7 @@ def _raise(article: Article, revision: Revision, raised: list[tuple[Finding, str
             created_by=None,
             quote=anchor.exact,
             rule=finding.rule,
-            check_key=finding.key[:500],
+            check_key=stored_key(finding.key),
             check_sentence=context,
         )
         # Not revisions.anchor_row: revisions queues the checks of the revisions it makes (no import cycle).

@@ -227,3 +227,15 @@ def test_the_history_and_the_audit_page_show_checks(api, client, submitted, edit
     client.force_login(editor)
     assert client.get(f"/desk/audit/articles/{submitted.pk}/").status_code == 200
     assert client.get(f"/desk/editor/articles/{submitted.pk}/").status_code == 200
+
+
+def test_a_long_uncited_sentence_is_raised_once(author):
+    long_sentence = "Most people also need treatment of the tumour itself, " + "and of its symptoms, " * 40 + "too."
+    article = make_article(author, title=TITLE, body=new_body(uncited=long_sentence), references=REFERENCES)
+    workflow.submit_article(article, actor=author)
+    revision_id = current(article).current_revision_id
+    [check] = [c for c in check_services.check_revision(revision_id) if c.rule == "uncited_claim"]
+    assert len(check.check_key) == 500
+    assert check_services.check_revision(revision_id) == []  # found again under the same stored key
+    check.refresh_from_db()
+    assert check.status == AnnotationStatus.OPEN
