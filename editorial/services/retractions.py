@@ -14,6 +14,7 @@ from editorial.audit import record_event
 from editorial.exceptions import EditorialError, InvalidInput, StateConflict
 from editorial.models import NotificationKind, ReferenceRetraction
 from editorial.notifications import EVERY_EDITOR, notify
+from editorial.outbox import enqueue, handles
 from reviewers.checks import DOI_PATTERN, normalise_doi
 
 from .checks import apply_findings, retracted_identifiers, revision_findings
@@ -24,6 +25,7 @@ from .workflow import reopen_review
 PMID_DIGITS = re.compile(r"[0-9]{1,9}")
 _PMID_PREFIX = re.compile(r"^pmid\s*:?\s*", re.I)
 BOTH_OR_NEITHER = "Give exactly one of doi and pmid."
+RECHECK_KIND = "retraction_recheck"
 DOI_MAX_CHARS = ReferenceRetraction._meta.get_field("doi").max_length
 
 
@@ -92,7 +94,39 @@ def add_reference_retraction(
         reason=note,
     )
     _act_on_citing_articles(retraction, actor=actor)
+    # Once more after the commit: an article submitted while this transaction ran was not under review when it
+    # looked, and its own checks may have read the list before this entry was committed.
+    enqueue(RECHECK_KIND, {"retraction_id": retraction.pk}, dedupe_key=f"retraction-recheck:{retraction.pk}")
     return retraction
+
+
+@handles(RECHECK_KIND)
+def recheck_message(payload: dict) -> None:
+    recheck_citing_articles(payload["retraction_id"])
+
+
+@service_transaction
+def recheck_citing_articles(retraction_id: int) -> int:
+    """Give every article under review that cites the retracted work its check, if it lacks one (idempotent);
+    return how many checks were raised."""
+    retraction = ReferenceRetraction.objects.get(pk=retraction_id)
+    return _block_articles_under_review(retraction, citing_revision_ids(retraction))
+
+
+def _block_articles_under_review(retraction: ReferenceRetraction, revision_ids: set[int]) -> int:
+    under_review = Article.objects.filter(state__in=ANNOTATABLE_STATES, current_revision_id__in=revision_ids)
+    retracted = retracted_identifiers()
+    return sum(
+        _block(lock_article(pk), revision_ids, retracted) for pk in sorted(under_review.values_list("pk", flat=True))
+    )
+
+
+def _block(article: Article, revision_ids: set[int], retracted: set[str]) -> int:
+    """The blocking check on the locked article's current revision, if it is under review and cites the work."""
+    if article.state not in ANNOTATABLE_STATES or article.current_revision_id not in revision_ids:
+        return 0
+    findings = revision_findings(article.current_revision, retracted)
+    return len(apply_findings(article, article.current_revision, findings, rules={"retracted_reference"}))
 
 
 def _act_on_citing_articles(retraction: ReferenceRetraction, *, actor) -> None:
@@ -110,9 +144,7 @@ def _act_on_citing_articles(retraction: ReferenceRetraction, *, actor) -> None:
         article = lock_article(pk)
         if article.live_version_id and article.live_version.revision_id in revision_ids:
             _reopen_live(article, retraction, actor=actor)
-        if article.state in ANNOTATABLE_STATES and article.current_revision_id in revision_ids:
-            findings = revision_findings(article.current_revision, retracted)
-            apply_findings(article, article.current_revision, findings, rules={"retracted_reference"})
+        _block(article, revision_ids, retracted)  # after a re-review opened, the live revision is under review
 
 
 def _reopen_live(article: Article, retraction: ReferenceRetraction, *, actor) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article, ArticleState, RereviewReason
-from editorial.models import AuditEvent, Notification, NotificationKind, ReferenceRetraction
+from editorial.models import AuditEvent, Notification, NotificationKind, OutboxMessage, ReferenceRetraction
 from editorial.services import articles as article_services
 from editorial.services import retractions, workflow
 from reviewers.models import Annotation, AnnotationKind, AnnotationStatus
@@ -216,3 +216,21 @@ def test_a_withdrawn_article_is_left_alone(author, editor):
     workflow.withdraw_article(article, actor=author, comment="Not needed")
     retractions.add_reference_retraction(actor=editor, doi=RETRACTED_DOI, note="Retracted.")
     assert retracted_checks(article) == []
+
+
+def test_the_recheck_after_the_commit_flags_an_article_the_addition_missed(
+    author, editor, board, django_capture_on_commit_callbacks
+):
+    """An article submitted while the retraction's transaction ran (simulated: the entry written directly) is
+    flagged by the recheck the addition queues for after its commit; running it again raises nothing twice."""
+    article = reviewed_article(author, editor, [board], title="Do statins prevent heart attacks?", body=BODY,
+                               references=references())  # fmt: skip
+    retraction = ReferenceRetraction.objects.create(doi=RETRACTED_DOI.lower(), note="Retracted.", created_by=editor)
+    assert retracted_checks(article) == []
+    assert retractions.recheck_citing_articles(retraction.pk) == 1
+    assert retractions.recheck_citing_articles(retraction.pk) == 0
+    assert [c.blocking for c in retracted_checks(article)] == [True]
+    with django_capture_on_commit_callbacks() as callbacks:
+        retractions.add_reference_retraction(actor=editor, pmid="777", note="Queues its recheck.")
+    assert len(callbacks) == 1
+    assert OutboxMessage.objects.filter(kind=retractions.RECHECK_KIND).count() == 1
