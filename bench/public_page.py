@@ -44,7 +44,7 @@ def main() -> None:
     board = make_user("board", username=f"b{stamp}")
     article = reviewed_article(author, editor, [board], state="approved", title=f"Bench question {stamp}?")
     publishing.request_publication(article, actor=editor)  # in-process: no broker configured
-    client = Client()
+    client = Client(HTTP_HOST="localhost")  # a host the settings allow
     url = f"/articles/{article.slug}/"
     first = client.get(url)
     assert first.status_code == 200, first.status_code

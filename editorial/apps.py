@@ -11,4 +11,5 @@ class EditorialConfig(AppConfig):
         # The modules that register outbox handlers, so that a relay or a worker finds every kind.
         from . import checks, notifications  # noqa: F401
         from .api import schema  # noqa: F401  (its security scheme must be known before a schema is made)
-        from .services import publishing  # noqa: F401
+        from .services import checks as check_services  # noqa: F401
+        from .services import publishing, retractions  # noqa: F401

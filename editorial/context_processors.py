@@ -11,6 +11,7 @@ DESK_LINKS = (
     (permissions.can_publish, "Editor desk", "editor-desk"),
     (permissions.can_triage_reader_reports, "Reader reports", "reader-reports"),
     (permissions.can_unlock_accounts, "Accounts", "editor-accounts"),
+    (permissions.can_manage_retractions, "Retractions", "editor-retractions"),
     (permissions.can_read_audit, "Audit log", "audit-log"),
     (permissions.can_read_audit, "What was live", "audit-live"),
     (permissions.can_write_articles, "New article", "article-new"),

@@ -145,6 +145,7 @@ class NotificationKind(models.TextChoices):
     READER_REPORT = "reader_report", "Reader report or question"
     ACCOUNT = "account", "Account locked or deactivated"
     DRAFT_REQUEST = "draft_request", "A new answer to draft"
+    SOURCE_RETRACTED = "source_retracted", "A cited source was retracted"
 
 
 # Kinds a user may not switch off: they carry a duty (a review to do, a safety-relevant change).
@@ -155,6 +156,7 @@ REQUIRED_KINDS = {
     NotificationKind.REREVIEW,
     NotificationKind.ACCOUNT,
     NotificationKind.DRAFT_REQUEST,
+    NotificationKind.SOURCE_RETRACTED,
 }
 
 
@@ -286,3 +288,36 @@ class SigningAttempts(models.Model):
 
     def locked(self, now) -> bool:
         return self.locked_until is not None and self.locked_until > now
+
+
+class ReferenceRetraction(models.Model):
+    """A retracted work on the retraction list, by DOI or by PMID (one of them; stored normalised)."""
+
+    doi = models.CharField(max_length=255, blank=True, db_index=True)
+    pmid = models.CharField(max_length=20, blank=True, db_index=True)
+    note = models.TextField()
+    # None: imported from the shell (import_retractions), by whoever runs the server.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # Exactly one identifier: a row with both would match works that are not the retracted one.
+            models.CheckConstraint(
+                condition=(models.Q(doi="") & ~models.Q(pmid="")) | (~models.Q(doi="") & models.Q(pmid="")),
+                name="retraction_doi_xor_pmid",
+            ),
+            models.UniqueConstraint(fields=["doi"], condition=~models.Q(doi=""), name="retraction_doi_once"),
+            models.UniqueConstraint(fields=["pmid"], condition=~models.Q(pmid=""), name="retraction_pmid_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    @property
+    def identifier(self) -> str:
+        """As reviewers.checks reads retracted identifiers: "doi:10.1000/xyz" or "pmid:12345"."""
+        return f"doi:{self.doi}" if self.doi else f"pmid:{self.pmid}"

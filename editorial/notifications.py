@@ -235,6 +235,7 @@ def author_and_editors(article) -> set:
 def thread_participants(annotation) -> set[int]:
     ids = set(annotation.replies.values_list("author_id", flat=True))
     ids |= {annotation.created_by_id, annotation.article.created_by_id}
+    ids.discard(None)  # an automated check has no creator
     return ids
 
 

@@ -19,6 +19,7 @@ import contextlib
 import datetime
 import functools
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -74,11 +75,34 @@ def handles(kind: str, *, batched: bool = False) -> Callable:
     return register
 
 
+_batch = threading.local()
+
+
 def enqueue(kind: str, payload: dict, *, dedupe_key: str) -> None:
     """Record work to do; call inside the transaction of the change. It is handed over once that commits."""
     message = OutboxMessage(id=uuid.uuid4(), kind=kind, payload=payload, dedupe_key=dedupe_key)
+    rows = getattr(_batch, "rows", None)
+    if rows is not None:
+        rows.append(message)  # written with the others at the end of `one_insert`
+        return
     OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
     hand_over_after_commit(message.pk)
+
+
+@contextlib.contextmanager
+def one_insert():
+    """The messages enqueued in the block are written in one INSERT at its end, still in the transaction (a
+    change that queues several kinds of work: one statement instead of one each)."""
+    outer = getattr(_batch, "rows", None)
+    rows: list[OutboxMessage] = []
+    _batch.rows = rows
+    try:
+        yield
+    finally:
+        _batch.rows = outer
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        transaction.on_commit(functools.partial(_hand_over, [str(m.pk) for m in rows]), robust=True)
 
 
 def hand_over_after_commit(message_id) -> None:

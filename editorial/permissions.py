@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from articles.models import DECISION_TRANSITIONS, Article
 from reviewers.eligibility import Refusal, ReviewerFacts, reviewer_facts, reviewer_refusal
-from reviewers.models import Annotation, Assignment
+from reviewers.models import Annotation, AnnotationKind, Assignment
 from reviewers.selectors import board_profile
 
 from .exceptions import Forbidden
@@ -76,6 +76,16 @@ def can_unlock_accounts(user) -> bool:
 def can_retry_stuck_work(user) -> bool:
     """Editors see work that failed for good (publishing, notifications, emails) and start it again."""
     return can_publish(user)
+
+
+def can_manage_retractions(user) -> bool:
+    """Editors keep the retraction list."""
+    return can_edit_any_article(user)
+
+
+def can_read_retractions(user) -> bool:
+    """Editors, auditors and board members read the retraction list."""
+    return can_edit_any_article(user) or can_read_audit(user) or can_review(user)
 
 
 def can_declare_conflict(user) -> bool:
@@ -173,6 +183,14 @@ def require_can_draft_answer(draft_request, user) -> None:
         draft_request.author_id == user.pk and can_write_articles(user),
         "Only the author it was asked of drafts this answer.",
     )
+
+
+def require_can_manage_retractions(user) -> None:
+    require(can_manage_retractions(user), "Only editors can add to the retraction list.")
+
+
+def require_can_read_retractions(user) -> None:
+    require(can_read_retractions(user), "Only editors, auditors and board members can read the retraction list.")
 
 
 def require_can_triage(user) -> None:
@@ -276,16 +294,23 @@ def can_reply(article: Article, user) -> bool:
 def can_resolve_annotation(annotation: Annotation, article: Article, user) -> bool:
     """Resolve or reopen: the annotation's creator (still a reviewer) or an editor; the article's author too
     when it is not blocking. A blocking concern is closed only by whoever raised it or an editor: the author
-    answers it with a reply."""
+    answers it with a reply.
+
+    An automated check has no creator: editors and the board members who may review the article resolve it,
+    not the author, whose text it questions (the author answers with a reply, as to a blocking concern)."""
     if can_edit_any_article(user):
         return True
+    if annotation.kind == AnnotationKind.CHECK:
+        return can_annotate(article, user)
     if annotation.created_by_id == user.pk and can_review(user):
         return True
     return not annotation.blocking and is_author_now(article, user)
 
 
 def require_can_resolve(annotation: Annotation, article: Article, user, verb: str) -> None:
-    if annotation.blocking:
+    if annotation.kind == AnnotationKind.CHECK:
+        sentence = f"Only editors and the assigned board members can {verb} an automated check; reply to it."
+    elif annotation.blocking:
         sentence = f"Only the board member who raised this blocking concern or an editor can {verb} it; reply to it."
     else:
         sentence = f"Only the annotation's author, the article's author or an editor can {verb} it."

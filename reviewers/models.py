@@ -166,6 +166,7 @@ class AnnotationKind(models.TextChoices):
     SUGGESTION = "suggestion", "Suggestion"
     CITATION_NEEDED = "citation_needed", "Citation needed"
     SAFETY = "safety", "Safety concern"
+    CHECK = "check", "Automated check"
 
 
 class AnnotationStatus(models.TextChoices):
@@ -192,8 +193,16 @@ class Annotation(models.Model):
     # Safety concerns always block approval; any other annotation may be marked blocking.
     blocking = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=AnnotationStatus.choices, default=AnnotationStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None for an automated check: the system raised it, no person did.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    # An automated check: the rule that raised it (reviewers.checks.RULES), the finding's key (stable across
+    # revisions) and the sentence it stood in, so that a resolved check is raised again only if that changed.
+    rule = models.CharField(max_length=40, blank=True)
+    check_key = models.CharField(max_length=500, blank=True)
+    check_sentence = models.TextField(blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -205,7 +214,10 @@ class Annotation(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["article", "status", "blocking"])]
+        indexes = [
+            models.Index(fields=["article", "status", "blocking"]),
+            models.Index(fields=["article", "kind"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"

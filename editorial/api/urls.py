@@ -11,6 +11,7 @@ from .views import auth as auth_views
 from .views import claims as claim_views
 from .views import notifications as notification_views
 from .views import publishing as publishing_views
+from .views import retractions as retraction_views
 from .views import workflow as workflow_views
 
 article = "articles/<int:article_id>/"
@@ -85,6 +86,7 @@ urlpatterns = [
         notification_views.NotificationRead.as_view(),
         name="api-notification-read",
     ),
+    path("reference-retractions/", retraction_views.RetractionListCreate.as_view(), name="api-reference-retractions"),
     path("audit/events/", audit_views.AuditEventList.as_view(), name="api-audit-events"),
     path("audit/verify/", audit_views.AuditVerify.as_view(), name="api-audit-verify"),
 ]

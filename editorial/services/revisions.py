@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from articles.models import Article, Reference, Revision, RevisionSource, content_hash
+from articles.models import ANNOTATABLE_STATES, Article, Reference, Revision, RevisionSource, content_hash
 from articles.rendering import render_body
 from editorial.audit import record_event
 from reviewers.anchoring import Anchor, Reanchorer
 from reviewers.models import AnchorMethod, Annotation, AnnotationAnchor, AnnotationStatus
 
+from . import checks
 from .claims import carry_claim_verifications
 from .common import refuse_line_breaks
 
@@ -111,6 +112,9 @@ def make_new_revision(
     )
     carry_open_annotations(article, current, revision, actor=actor)
     carry_claim_verifications(article, current, revision, actor=actor)
+    if article.state in ANNOTATABLE_STATES:
+        # A new revision of a submitted article (changes requested): its checks run in the task.
+        checks.queue_checks(article, revision)
     return revision
 
 

@@ -10,7 +10,7 @@ from django_fsm import can_proceed
 
 from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState, RereviewReason
 from articles.rendering import check_citations, render_body
-from editorial import permissions
+from editorial import outbox, permissions
 from editorial.audit import record_event
 from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
 from editorial.models import NotificationKind
@@ -19,7 +19,7 @@ from reviewers.eligibility import Refusal
 from reviewers.models import Assignment, Decision, RevisionApproval, Verdict
 from reviewers.selectors import claim_progress, in_current_round, open_blocking_annotation_ids, quorum_status
 
-from . import signing
+from . import checks, signing
 from .common import lock_article, require_reason, service_transaction
 from .publishing import review_interval, stop_publishing
 
@@ -166,15 +166,17 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     if article.first_submitted_at is None:
         article.first_submitted_at = timezone.now()
     event = _apply(article, "submit", actor=actor, comment=comment)
-    notify(
-        NotificationKind.SUBMITTED,
-        event=event,
-        recipients=[EVERY_EDITOR],
-        article=article,
-        exclude=actor,
-        subject=f"Submitted: {revision.title}",
-        body=f"Revision {revision.number} was submitted for review.",
-    )
+    with outbox.one_insert():
+        checks.queue_checks(article, revision)  # the rules run in the task, not in this request
+        notify(
+            NotificationKind.SUBMITTED,
+            event=event,
+            recipients=[EVERY_EDITOR],
+            article=article,
+            exclude=actor,
+            subject=f"Submitted: {revision.title}",
+            body=f"Revision {revision.number} was submitted for review.",
+        )
     return article
 
 

@@ -28,11 +28,20 @@ from articles.models import (
 from articles.selectors import visible_articles
 from editorial import permissions, selectors
 from editorial.exceptions import InvalidInput
-from editorial.models import ReaderReport, ReaderReportStatus
+from editorial.models import ReaderReport, ReaderReportStatus, ReferenceRetraction
 from editorial.moments import parse_moment
 from editorial.services import articles as article_services
 from editorial.services import assignments as assignment_services
-from editorial.services import draft_requests, publishing, reader_reports, signing, stuck_work, users, workflow
+from editorial.services import (
+    draft_requests,
+    publishing,
+    reader_reports,
+    retractions,
+    signing,
+    stuck_work,
+    users,
+    workflow,
+)
 from reviewers.eligibility import declarations_in_force
 from reviewers.models import ACTIVE_ASSIGNMENT_STATUSES, Assignment, Decision
 from reviewers.selectors import quorum_status, review_statuses, suggested_reviewers
@@ -403,6 +412,45 @@ def retry_email(request, notification_id: int):
     return redirect(f"{reverse('editor-desk')}#stuck-work")
 
 
+# -- the retraction list --------------------------------------------------------------------------------
+
+RETRACTIONS_PER_PAGE = 100
+
+
+class RetractionForm(LimitedForm):
+    doi = forms.CharField(required=False, label="DOI")
+    pmid = forms.CharField(required=False, label="PMID")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+
+
+@require_GET
+@allowed_if(permissions.can_manage_retractions)
+def retraction_list(request):
+    """The retraction list, newest first, and the form to add to it."""
+    listed = ReferenceRetraction.objects.select_related("created_by").order_by("-created_at", "-id")
+    page = Paginator(listed, RETRACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "editorial/editor/retractions.html", {"page": page, "form": RetractionForm()})
+
+
+@require_POST
+@allowed_if(permissions.can_manage_retractions)
+def retraction_add(request):
+    form = RetractionForm(request.POST)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+    else:
+        attempt(
+            request,
+            retractions.add_reference_retraction,
+            actor=request.user,
+            doi=form.cleaned_data["doi"],
+            pmid=form.cleaned_data["pmid"],
+            note=form.cleaned_data["note"],
+            success="Added to the retraction list; the articles that cite it are flagged.",
+        )
+    return redirect("editor-retractions")
+
+
 # -- reader reports -------------------------------------------------------------------------------------
 
 HANDLED_PER_PAGE = 50
@@ -482,6 +530,8 @@ urlpatterns = [
     path("desk/editor/accounts/unlock/", unlock, name="editor-unlock"),
     path("desk/editor/stuck/<uuid:message_id>/retry/", retry_work, name="editor-retry-work"),
     path("desk/editor/stuck/emails/<int:notification_id>/retry/", retry_email, name="editor-retry-email"),
+    path("desk/editor/retractions/", retraction_list, name="editor-retractions"),
+    path("desk/editor/retractions/add/", retraction_add, name="editor-retraction-add"),
     path("desk/editor/reports/", reports, name="reader-reports"),
     path("desk/editor/reports/<int:report_id>/triage/", triage, name="reader-report-triage"),
     path("desk/editor/reports/<int:report_id>/draft-request/", request_draft, name="reader-report-draft-request"),

@@ -78,7 +78,10 @@ ACTION_DONE = {
 
 
 class AnnotationForm(LimitedForm):
-    kind = forms.ChoiceField(choices=AnnotationKind.choices, initial=AnnotationKind.COMMENT)
+    # A check is raised by the system only.
+    kind = forms.ChoiceField(
+        choices=[c for c in AnnotationKind.choices if c[0] != AnnotationKind.CHECK], initial=AnnotationKind.COMMENT
+    )
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     suggestion = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}))
     blocking = forms.BooleanField(required=False)

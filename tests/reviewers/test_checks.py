@@ -591,3 +591,22 @@ def test_findings_are_in_text_order_then_by_reference():
         ("reference_format", "", 1),
         ("reference_format", "", 2),
     ]
+
+
+# The demo and seed sentences, as the checks task meets them
+
+
+@pytest.mark.parametrize(
+    "text, doses",
+    [
+        ("Guidelines advise corticosteroids (dexamethasone 4–8 mg daily) for symptoms [1].", ["4–8 mg daily"]),
+        ("Higher doses such as 16 mg/day brought no extra benefit [3].", ["16 mg/day"]),
+        ("Steroids can raise blood glucose above 11 mmol/L [1].", []),
+        ("A creatinine of 5 mg/dL needs a lower dose [1].", []),
+        ("In 2019 the guideline was updated [1].", []),
+        ("Statins cut events by 25% in 2010–2019 [2].", []),
+        ("Daily aspirin 100 mg caused more major bleeding [2].", ["100 mg"]),
+    ],
+)
+def test_seed_sentences(text, doses):
+    assert exacts(check(text), "dosage") == doses

@@ -253,6 +253,9 @@ EXPECTED: dict[str, tuple] = {
     "api-notification-preferences GET":           SIGNED_IN,
     "api-notification-preferences POST":          SIGNED_IN,
     "api-notification-read POST":                 (401, 200, 404, 404, 404, 404, 404),
+    # API: the retraction list
+    "api-reference-retractions GET":              (401, 403, 403, 200, 200, 200, 200),
+    "api-reference-retractions POST":             (401, 403, 403, 403, 403, 201, 403),
     # API: audit
     "api-audit-events GET":                       (401, 403, 403, 403, 403, 200, 200),
     "api-audit-verify GET":                       (401, 403, 403, 403, 403, 403, 200),
@@ -312,6 +315,8 @@ EXPECTED: dict[str, tuple] = {
     "editor-unlock POST":                         (S, 403, 403, 403, 403, 302, 403),
     "editor-retry-work POST":                     (S, 403, 403, 403, 403, 302, 403),
     "editor-retry-email POST":                    (S, 403, 403, 403, 403, 409, 403),  # not stuck
+    "editor-retractions GET":                     (S, 403, 403, 403, 403, 200, 403),
+    "editor-retraction-add POST":                 (S, 403, 403, 403, 403, 302, 403),
     "reader-reports GET":                         (S, 403, 403, 403, 403, 200, 403),
     "reader-report-triage POST":                  (S, G, G, G, G, 302, G),  # reports: the editors' only
     "reader-report-draft-request POST":           (S, G, G, G, G, 409, G),  # a problem report, not a question
@@ -432,6 +437,8 @@ ASKS: dict[str, Ask] = {
     "api-retract POST": Ask(params=lambda w: {"article_id": w.published.pk}, body=lambda w: {"reason": "Outdated"}),
     "api-notification-preferences POST": Ask(body=lambda w: {"kind": "published", "mode": "digest"}),
     "api-notification-read POST": Ask(body=lambda w: {}),
+    "api-reference-retractions POST": Ask(body=lambda w: {"doi": "10.1000/matrix.1", "note": "Retracted."}),
+    "editor-retraction-add POST": Ask(body=lambda w: {"doi": "10.1000/matrix.1", "pmid": "", "note": "Retracted."}),
     "login POST": Ask(body=lambda w: {"username": "author", "password": PASSWORD}),
     "login PUT": Ask(body=lambda w: {}),
     "logout POST": Ask(body=lambda w: {}),

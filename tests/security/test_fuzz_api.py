@@ -76,6 +76,9 @@ SEMANTIC_400 = {
     # API.md: 400 if the quote is not found at that place in that revision's text (or there is no such
     # revision); one TextQuoteSelector and at most one TextPositionSelector; a suggestion has its text.
     "POST /api/v1/articles/{article_id}/annotations/": {"target", "target.selector", "revision", "suggestion"},
+    # API.md: exactly one of doi and pmid (two fields at once), a DOI of the form 10.NNNN/suffix once its
+    # https://doi.org/ prefix is taken off, a PMID of 1 to 9 ASCII digits once its "PMID:" prefix is.
+    "POST /api/v1/reference-retractions/": {"doi", "pmid"},
     # API.md: publish_at must be in the future (400); the revision must exist.
     "POST /api/v1/articles/{article_id}/publish/": {"publish_at", "revision"},
     # API.md: withdraw and reject need comment; board decisions need password and revision (missing: 400).

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Each includes the token with the user's permissions (1), BEGIN and COMMIT (2), and the audit append (2).
 STEPS = {
     "create": 10,
-    "submit": 10,
+    "submit": 10,  # the checks and the notice: two outbox rows in one INSERT (the checks run in the worker)
     "assign": 11,
     "declare": 8,
     "start_review": 9,

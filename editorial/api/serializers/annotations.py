@@ -48,9 +48,13 @@ class TargetInput(LimitedSerializer):
         }
 
 
+# What a person may raise: a check is raised by the system only.
+PERSON_KINDS = [(value, label) for value, label in AnnotationKind.choices if value != AnnotationKind.CHECK]
+
+
 class AnnotationInput(LimitedSerializer):
     revision = serializers.IntegerField(min_value=1)
-    kind = serializers.ChoiceField(choices=AnnotationKind.choices)
+    kind = serializers.ChoiceField(choices=PERSON_KINDS)
     body = serializers.CharField()
     suggestion = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     blocking = serializers.BooleanField(required=False, default=False)
@@ -76,14 +80,19 @@ class AnnotationOutput(serializers.Serializer):
     """An annotation as it stands on one revision (`anchor` is its AnnotationAnchor there)."""
 
     id = serializers.IntegerField(source="annotation.id")
-    kind = serializers.CharField(source="annotation.kind")
+    kind = serializers.CharField(source="annotation.kind", help_text='"check" for an automated check')
+    rule = serializers.CharField(
+        source="annotation.rule", help_text="The check that raised it (dosage, uncited_claim, ...); empty otherwise"
+    )
     body = serializers.CharField(source="annotation.body")
     suggestion = serializers.CharField(source="annotation.suggestion")
     blocking = serializers.BooleanField(source="annotation.blocking")
     status = serializers.CharField(source="display_status", help_text="open, resolved or orphaned")
     anchoring = serializers.CharField(source="method", help_text="original, exact, fuzzy or orphaned")
     edit_distance = serializers.IntegerField(source="distance")
-    created_by = serializers.CharField(source="annotation.created_by.username")
+    created_by = serializers.CharField(
+        source="annotation.created_by.username", allow_null=True, default=None, help_text="null for a check"
+    )
     created_at = serializers.DateTimeField(source="annotation.created_at")
     created_on_revision = serializers.IntegerField(source="annotation.created_on_revision.number")
     revision = serializers.IntegerField(source="revision.number")

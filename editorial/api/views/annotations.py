@@ -22,7 +22,13 @@ from ..serializers import annotations as s
 
 # A revision number: anything but digits is 400 (`_revision_param`).
 NUMBER = {"type": "integer", "minimum": 1}
-MOTIVATION = {"comment": "commenting", "suggestion": "editing", "citation_needed": "questioning", "safety": "assessing"}
+MOTIVATION = {
+    "comment": "commenting",
+    "suggestion": "editing",
+    "citation_needed": "questioning",
+    "safety": "assessing",
+    "check": "assessing",
+}
 
 
 class JSONLDRenderer(JSONRenderer):
@@ -82,7 +88,11 @@ def as_web_annotation(anchor: AnnotationAnchor, request) -> dict:
         "type": "Annotation",
         "motivation": MOTIVATION[annotation.kind],
         "created": data["created_at"],
-        "creator": {"type": "Person", "nickname": data["created_by"]},
+        "creator": (
+            {"type": "Person", "nickname": data["created_by"]}
+            if data["created_by"] is not None
+            else {"type": "Software", "name": f"Editorial check: {annotation.rule}"}
+        ),
         "body": bodies,
         "target": {
             "source": request.build_absolute_uri(data["target"]["source"]),
@@ -91,6 +101,7 @@ def as_web_annotation(anchor: AnnotationAnchor, request) -> dict:
         "editorial:status": data["status"],
         "editorial:blocking": data["blocking"],
         "editorial:kind": data["kind"],
+        "editorial:rule": data["rule"],
     }
 
 

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0011_claim_verifications'),
-        ('reviewers', '0005_original_quote_and_positions_revision'),
+        ('articles', '0006_doses_need_verification'),
+        ('reviewers', '0006_annotation_checks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
