@@ -41,6 +41,31 @@ def test_enqueue_is_deduplicated_by_key():
     assert list(OutboxMessage.objects.filter(dedupe_key="same").values_list("payload", flat=True)) == [{"kind": "x"}]
 
 
+def test_messages_enqueued_together_are_one_insert_and_all_handed_over(django_assert_num_queries,
+                                                                      django_capture_on_commit_callbacks):  # fmt: skip
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        transaction.atomic(),
+        django_assert_num_queries(1),
+        outbox.one_insert(),
+    ):
+        outbox.enqueue("notify", {"kind": "x"}, dedupe_key="together:1")
+        outbox.enqueue("notify", {"kind": "y"}, dedupe_key="together:2")
+        outbox.enqueue("notify", {"kind": "z"}, dedupe_key="together:1")  # a duplicate: not written
+    written = OutboxMessage.objects.filter(dedupe_key__startswith="together:")
+    assert sorted(written.values_list("dedupe_key", flat=True)) == ["together:1", "together:2"]
+    assert len(callbacks) == 1  # one hand-over for the batch, after the commit
+
+
+def test_a_block_that_fails_writes_none_of_its_messages():
+    with pytest.raises(Boom), transaction.atomic(), outbox.one_insert():
+        outbox.enqueue("notify", {"kind": "x"}, dedupe_key="failed:1")
+        raise Boom
+    assert not OutboxMessage.objects.filter(dedupe_key="failed:1").exists()
+    outbox.enqueue("notify", {"kind": "x"}, dedupe_key="after:1")  # the batch is over: written at once
+    assert OutboxMessage.objects.filter(dedupe_key="after:1").exists()
+
+
 def message(dedupe_key: str) -> OutboxMessage:
     return OutboxMessage.objects.get(dedupe_key=dedupe_key)
 
