@@ -1,6 +1,7 @@
 """Benchmark: end-to-end publish latency and notification throughput through Redis and one real worker.
 
-Run: .venv/bin/python bench/publishing.py [--publishes 20] [--notifications 1000]
+Run: .venv/bin/python bench/publishing.py [--publishes 20] [--notifications 1000] [--workers 1]
+(--workers: how many worker processes consume the queue, one prefork child each; bench/scale_out.sh compares.)
 Needs PostgreSQL and Redis on 127.0.0.1 (as `make test` starts them). Uses its own database
 (editorial_bench, recreated), Redis database 12 and a queue of its own. Prints one JSON line.
 """
@@ -37,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--publishes", type=int, default=20)
     parser.add_argument("--notifications", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
 
     env = {
@@ -66,32 +68,37 @@ def main() -> None:
     from tests.factories import make_user, reviewed_article
 
     call_command("migrate", verbosity=0)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "prefork",
-            "-c",
-            "1",
-            "-l",
-            "WARNING",
-            "-Q",
-            QUEUE,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-n",
+                f"bench{n}@%h",
+                "-P",
+                "prefork",
+                "-c",
+                "1",
+                "-l",
+                "WARNING",
+                "-Q",
+                QUEUE,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for n in range(args.workers)
+    ]
     try:
         author = make_user("author", username="bench-author")
         editor = make_user("editor", username="bench-editor", email="editor@example.org")
@@ -131,17 +138,20 @@ def main() -> None:
         )
         done = time.perf_counter()
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(30)
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(30)
         import redis
 
         redis.Redis.from_url(BROKER_URL).delete(QUEUE)
 
-    latencies_ms = sorted(1000 * x for x in latencies)
+    latencies_ms = sorted(1000 * x for x in latencies) or [0.0]
     print(
         json.dumps(
             {
-                "publishes": len(latencies_ms),
+                "workers": args.workers,
+                "publishes": len(latencies),
                 "publish_latency_ms_p50": round(statistics.median(latencies_ms), 1),
                 "publish_latency_ms_p95": round(latencies_ms[int(0.95 * (len(latencies_ms) - 1))], 1),
                 "publish_latency_ms_max": round(latencies_ms[-1], 1),

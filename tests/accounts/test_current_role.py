@@ -80,3 +80,20 @@ def test_a_former_author_can_neither_edit_nor_withdraw(api, author, former_autho
     withdraw = api.post(f"/api/v1/articles/{article.pk}/transitions/withdraw/", {"comment": "Mine"}, format="json")
     assert withdraw.status_code == 403
     assert snapshot() == before
+
+
+def test_a_former_author_cannot_reopen_a_resolved_note(api, author, board, former_author):
+    article, note, _ = former_author
+    annotation_services.resolve_annotation(note, actor=board, response="Clarified.")
+    before = snapshot()
+    response = api.as_user(author).post(
+        f"/api/v1/articles/{article.pk}/annotations/{note.pk}/reopen/", {"reason": "Not clear"}, format="json"
+    )
+    assert response.status_code == 403, response.json()
+    page = Client()
+    page.post("/accounts/login/", {"username": "author", "password": STRONG})
+    assert page.post(f"/desk/articles/{article.pk}/annotations/{note.pk}/reopen/", {"reason": "x"}).status_code in (
+        302,
+        403,
+    )
+    assert snapshot() == before

@@ -85,7 +85,7 @@ def test_the_whole_story(live_server, page: Page, console_errors):
     form.get_by_role("button", name="Add annotation").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator("#threads")).to_contain_text("absolute risk reduction")
-    expect(page.locator("#revision-text mark.annotation")).to_have_text(SENTENCE)
+    expect(page.locator("#revision-text mark.annotation.blocking")).to_have_text(SENTENCE)
     screenshot(page, "review-workspace")
     decide(page, "request_changes", "See the safety concern.")
     assert Article.objects.get().state == "changes_requested"
@@ -102,8 +102,8 @@ def test_the_whole_story(live_server, page: Page, console_errors):
     page.get_by_label("Change summary").fill("Absolute risk added")
     page.locator("#save-article").click()
     page.wait_for_load_state("networkidle")
-    expect(page.locator("#revision-text mark.annotation")).to_have_text(SENTENCE)  # re-anchored on revision 2
-    thread = page.locator("#threads li[id^='annotation-']").first
+    expect(page.locator("#revision-text mark.annotation.blocking")).to_have_text(SENTENCE)  # re-anchored on revision 2
+    thread = page.locator("#threads li[data-kind='safety']")
     expect(thread.locator('button[data-action="resolve"]')).to_have_count(0)
     thread.locator("textarea").fill("Added the absolute reduction.")
     thread.locator('button[data-action="reply"]').click()
@@ -125,7 +125,7 @@ def test_the_whole_story(live_server, page: Page, console_errors):
         sign_in(page, url, username, PASSWORD)
         page.goto(f"{url}/desk/articles/{article.pk}/")
         if username == "drjones":
-            concern = page.locator("#threads li[id^='annotation-']").first
+            concern = page.locator("#threads li[data-kind='safety']")
             expect(concern).to_contain_text("Added the absolute reduction.")
             concern.locator("textarea").fill("The absolute reduction answers it.")
             concern.locator('button[data-action="resolve"]').click()

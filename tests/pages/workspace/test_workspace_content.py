@@ -11,7 +11,7 @@ from editorial.services import annotations as annotation_services
 from editorial.services import articles as article_services
 from editorial.web.workspace import highlight
 from reviewers.models import Annotation
-from tests.factories import PASSWORD, sign_decision
+from tests.factories import PASSWORD, reviewed_article, sign_decision
 from tests.pages.workspace.conftest import BODY
 from tests.pages.workspace.helpers import selectors_for, workspace_url
 
@@ -164,3 +164,13 @@ def test_the_state_is_shown(signed_in, build, author):
     page = signed_in(author).get(workspace_url(article)).content.decode()
     assert 'data-state="approved">Approved<' in page
     assert "quorum met" in page
+
+
+def test_the_member_reads_the_summary_they_sign_beside_the_decision_form(signed_in, author, editor, board):
+    summary = "Statins lower the chance of a heart attack for people at high risk."
+    article = reviewed_article(author, editor, [board], plain_language_summary=summary)
+    page = signed_in(board).get(workspace_url(article)).content.decode()
+    shown = page[page.index('id="plain-summary"') :]
+    assert summary in shown[: shown.index("</section>")]
+    assert "its references and its plain-language summary, content hash" in page
+    assert article.current_revision.content_hash in page
