@@ -1,4 +1,4 @@
-"""SQLite racing writers, in both passes: pytest's SQLite database is in memory, so this runs the
+"""SQLite racing writers, in the SQLite pass: pytest's SQLite database is in memory, so this runs the
 services in a subprocess against a temporary file database (RELIABILITY.md §5, test 7)."""
 
 import json
@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.sqlite_only  # its own SQLite file either way: once is enough
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("sqlite_race.py")

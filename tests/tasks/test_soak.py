@@ -3,7 +3,9 @@ fixed time against PostgreSQL, Redis and a real worker process. It ends with no 
 the fault tests: one version per publication request, one inbox entry and one email per event and recipient,
 every outbox message done, an intact audit chain.
 
-CI runs it briefly (SOAK_SECONDS=10, SOAK_CLIENTS=4); bench/faults.py runs it longer and records the figures.
+CI runs it briefly (SOAK_SECONDS=6, SOAK_CLIENTS=4); bench/faults.py runs it longer and records the figures. The
+sweeper's timeout is 5 s here (60 by default): a message handed over and not done is sent again within the run,
+and the report counts them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from .test_faults import _assert_invariants, _emails_in
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
-SECONDS = float(os.environ.get("SOAK_SECONDS", "10"))
+SECONDS = float(os.environ.get("SOAK_SECONDS", "6"))
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "4"))
 BOARD = ("board1", "board2", "board3")
 
@@ -146,7 +148,8 @@ class Actions:
         raise ValueError(operation)
 
 
-def test_clients_at_once_for_a_while_end_with_no_500_and_nothing_lost_or_doubled(broker, tmp_path):
+def test_clients_at_once_for_a_while_end_with_no_500_and_nothing_lost_or_doubled(broker, tmp_path, settings):
+    settings.EDITORIAL_OUTBOX_STALE_SECONDS = 5
     users = {"author": make_user("author", username="author", email="author@example.org")}
     users["editor"] = make_user("editor", username="editor", email="editor@example.org")
     for name in BOARD:
@@ -156,7 +159,13 @@ def test_clients_at_once_for_a_while_end_with_no_500_and_nothing_lost_or_doubled
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     queue = broker.conf.task_default_queue
-    worker = WorkerProcess(broker.conf.broker_url, queue, EDITORIAL_TEST_MAIL_DIR=str(mail_dir), EMAIL_TIMEOUT="5")
+    worker = WorkerProcess(
+        broker.conf.broker_url,
+        queue,
+        EDITORIAL_TEST_MAIL_DIR=str(mail_dir),
+        EMAIL_TIMEOUT="5",
+        EDITORIAL_OUTBOX_STALE_SECONDS="5",
+    )
     worker.start()
     soak = Soak(users)
     started = time.monotonic()
@@ -202,6 +211,8 @@ def test_clients_at_once_for_a_while_end_with_no_500_and_nothing_lost_or_doubled
         "versions": PublishedVersion.objects.count(),
         "notifications": Notification.objects.count(),
         "emails": len(_emails_in(mail_dir)),
+        "outbox_messages": OutboxMessage.objects.count(),
+        "sent_again_by_the_sweeper": OutboxMessage.objects.filter(attempts__gt=0).count(),
         "elapsed_with_drain": round(elapsed, 1),
         "at": timezone.now().isoformat(),
     }
