@@ -112,7 +112,8 @@ REFUSAL_VERDICTS = (Verdict.REQUEST_CHANGES, Verdict.REJECT)
 
 class DecisionQuerySet(models.QuerySet):
     def current_round(self) -> DecisionQuerySet:
-        """Decisions that count as "already decided": on the article's current revision, in its current round."""
+        """Decisions that count as "already decided": on the article's current revision, in its current round
+        (`Decision.in_current_round` is the same rule for a decision already read)."""
         return self.filter(revision_id=F("article__current_revision_id"), round=F("article__review_round"))
 
 
@@ -136,6 +137,10 @@ class Decision(ImmutableModel):
     round = models.PositiveSmallIntegerField(default=1)
 
     objects = DecisionQuerySet.as_manager()
+
+    def in_current_round(self, article: Article) -> bool:
+        """`DecisionQuerySet.current_round()`'s rule, for a decision already read with its article at hand."""
+        return self.revision_id == article.current_revision_id and self.round == article.review_round
 
     class Meta:
         ordering = ["signed_at", "id"]

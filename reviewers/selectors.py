@@ -61,7 +61,7 @@ class QuorumStatus:
 
 def in_current_round(article: Article, decisions) -> list[Decision]:
     """Of decisions read already, those of the current round (what `current_round()` selects)."""
-    return [d for d in decisions if d.revision_id == article.current_revision_id and d.round == article.review_round]
+    return [d for d in decisions if d.in_current_round(article)]
 
 
 def valid_approvals(article: Article, known: dict | None = None, decisions=None) -> list[Decision]:

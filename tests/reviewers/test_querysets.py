@@ -35,8 +35,12 @@ def test_pending_is_active_in_review_and_not_yet_decided_this_round(author, edit
 def test_a_new_round_makes_an_earlier_decision_not_count(author, editor, board):
     article = reviewed_article(author, editor, [board], state="approved")
     assert Decision.objects.filter(article=article).current_round().count() == 1
+    assert [d.in_current_round(article) for d in Decision.objects.filter(article=article)] == [True]
     workflow.open_rereview(article, actor=editor)
     assert not Decision.objects.filter(article=article).current_round().exists()
+    # The same rule for decisions already read (a page that shows them and asks it too).
+    article = Article.objects.get(pk=article.pk)
+    assert [d.in_current_round(article) for d in Decision.objects.filter(article=article)] == [False]
     assert list(Assignment.objects.pending().values_list("reviewer", flat=True)) == [board.pk]
     assert Assignment.objects.filter(article=article).with_decided().get().decided is False
 
