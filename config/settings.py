@@ -308,10 +308,12 @@ REST_FRAMEWORK = {
 # else, for the embedded default, files beside the database (the web server and the relay loop share them).
 if env_value("CACHE_URL"):
     CACHES = {"default": env.cache_url_config(env_value("CACHE_URL"))}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "editorial.redis_cache.RedisCache"  # one client per pool (see there)
 elif (env_value("CELERY_BROKER_URL") or "").startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "editorial.redis_cache.RedisCache",
             "LOCATION": env_value("CELERY_BROKER_URL"),
             "KEY_PREFIX": "editorial-cache",
         }

@@ -72,13 +72,13 @@ def test_database_and_cache_urls():
         {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/editorial", "CACHE_URL": "redis://127.0.0.1:6379/5"}
     )
     assert found["ENGINE"] == "django.db.backends.postgresql"
-    assert found["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["CACHE"] == "editorial.redis_cache.RedisCache"  # Django's, with one client per pool
     empty = settings_under({"DATABASE_URL": "", "CACHE_URL": ""})  # set but empty counts as unset
     assert empty["ENGINE"] == "django.db.backends.sqlite3"
     # Shared by every process: files for the embedded default, else the broker's Redis.
     assert empty["CACHE"] == "django.core.cache.backends.filebased.FileBasedCache"
     brokered = settings_under({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "CACHE_URL": ""})
-    assert brokered["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert brokered["CACHE"] == "editorial.redis_cache.RedisCache"
 
 
 def test_the_secret_key_file_is_made_once_whole_and_private(tmp_path):
