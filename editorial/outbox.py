@@ -190,11 +190,12 @@ def _claim(message_id: str) -> list[OutboxMessage]:
     """
     now = timezone.now()
     with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
-            .filter(pk=message_id, status=OutboxStatus.PENDING)
-            .first()
-        )
+        # Waits for a lock on its own row rather than skipping it: the only holders are short (the sender
+        # marking it handed over, a sweeper or a batch claiming), and a task that skipped its message would
+        # leave it for the sweeper, a minute later.
+        message = OutboxMessage.objects.select_for_update(no_key=True).filter(pk=message_id).first()
+        if message is not None and message.status != OutboxStatus.PENDING:
+            message = None
         if message is None:
             return []
         message.deliveries += 1

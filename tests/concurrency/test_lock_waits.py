@@ -9,14 +9,16 @@ import pytest
 from django.db import connection, transaction
 
 from articles.models import ArticleState
+from editorial import outbox
 from editorial.audit import record_event, verify_chain
+from editorial.models import OutboxMessage, OutboxStatus
 from editorial.services import publishing
 from editorial.services.common import lock_article
 from reviewers.models import Assignment
 from tests.factories import make_user, reviewed_article
 
 from ..tasks.conftest import wait_for
-from ..tasks.test_faults import _waiting_backend_pids
+from ..tasks.test_faults import _waiting_backend_pids, holding_row_lock
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -110,3 +112,31 @@ def test_an_article_lock_and_the_chain_head_taken_in_either_order_do_not_deadloc
     assert errors == []
     assert Assignment.objects.filter(article=article, reviewer=other_board).exists()
     assert verify_chain().ok
+
+
+def test_a_task_whose_message_row_is_held_a_moment_waits_and_runs_it():
+    """The sender marks a message handed over just after sending it; a fast worker's task can reach the row
+    while that UPDATE holds it. The task skipped it then ("skipped"), and the message waited a minute for
+    the sweeper: it waits for the row now, and runs the message."""
+    author = make_user("author", username="author")
+    message = OutboxMessage.objects.create(
+        kind="notify",
+        payload={"kind": "submitted", "event_key": "held:1", "recipient_ids": [author.pk], "subject": "s", "body": "b"},
+        dedupe_key="held:1",
+    )
+    results = []
+
+    def task():
+        try:
+            results.append(outbox.run_message(str(message.pk)))
+        finally:
+            connection.close()
+
+    with holding_row_lock(OutboxMessage, message.pk):
+        runner = threading.Thread(target=task)
+        runner.start()
+        wait_for(_waiting_backend_pids, 20, message="the task to wait for its message's row")
+    runner.join(30)
+    assert results == ["notify"]
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DONE
