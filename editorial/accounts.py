@@ -117,18 +117,33 @@ class SignInLimitMiddleware:
         return self.get_response(request)
 
 
-def sign_in(request, username: str, password: str):
+class _NoSession:
+    """The session django-axes sees on an API token sign-in: none. Its access log would make one (a row, and a
+    cookie that every later request of that client would read)."""
+
+    session_key = "api-token"
+
+
+def sign_in(request, username: str, password: str, *, for_session: bool = True):
     """The user for these credentials, or None; TooManyAttempts when the username is locked out.
 
-    `request` is Django's request (the lockout is counted per username across every door).
+    `request` is Django's request (the lockout is counted per username across every door). `for_session`:
+    False for the API's token door, which makes no session.
     """
+    real_session = getattr(request, "session", None)
+    if not for_session and real_session is not None:
+        request.session = _NoSession()
     try:
-        user = auth.authenticate(request, username=username, password=password)
-    except AxesBackendPermissionDenied as locked:
-        raise TooManyAttempts(LOCKED_SENTENCE, retry_after=_lockout_seconds()) from locked
-    if user is not None:
-        # A sign-in without a session still is one: the failures count starts again (django-axes listens).
-        user_logged_in.send(sender=type(user), request=request, user=user)
+        try:
+            user = auth.authenticate(request, username=username, password=password)
+        except AxesBackendPermissionDenied as locked:
+            raise TooManyAttempts(LOCKED_SENTENCE, retry_after=_lockout_seconds()) from locked
+        if user is not None:
+            # A sign-in without a session still is one: the failures count starts again (django-axes listens).
+            user_logged_in.send(sender=type(user), request=request, user=user)
+    finally:
+        if real_session is not None:
+            request.session = real_session
     return user
 
 

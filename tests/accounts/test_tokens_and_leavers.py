@@ -7,8 +7,12 @@ import datetime
 import io
 
 import pytest
+from axes.models import AccessLog
+from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -151,3 +155,27 @@ def test_the_daily_task_deletes_expired_tokens(author):
     AuthToken.objects.create(author, expiry=datetime.timedelta(seconds=-1))
     AuthToken.objects.create(author)
     assert delete_expired_tokens() == 1 and AuthToken.objects.filter(user=author).count() == 1
+
+
+def test_a_token_sign_in_makes_no_session(author):
+    """The API's token door: no session row and no cookie (django-axes' access log made one, and every later
+    request of that client then read it), while the sign-in is still logged."""
+    client = Client()
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "author", "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies and not client.cookies
+    assert not Session.objects.exists()
+    assert AccessLog.objects.filter(username="author").count() == 1
+    token = response.json()["token"]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/notifications/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert queries.captured_queries and not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+
+
+def test_the_sign_in_page_still_makes_a_session(author):
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "author", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session.session_key

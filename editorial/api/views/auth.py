@@ -37,7 +37,9 @@ class TokenView(EditorialAPIView):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         # Django's request: the lockout is counted per username across the web form, the admin and here.
-        user = sign_in(request._request, data.validated_data["username"], data.validated_data["password"])
+        user = sign_in(
+            request._request, data.validated_data["username"], data.validated_data["password"], for_session=False
+        )
         if user is None:
             raise InvalidInput(
                 "Unable to sign in with these credentials.",
