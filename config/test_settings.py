@@ -17,4 +17,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The suite's flush truncates the append-only tables between transactional tests (editorial.protection).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c editorial.allow_truncate=on"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c editorial.allow_truncate=on".strip()
