@@ -14,12 +14,14 @@ exploration: `MODEL_EXAMPLES=300 bin/test tests/workflow/test_model_based.py` (b
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, TestCase
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,7 +33,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from articles.models import Article, PublishedVersion, Revision
+from articles.models import Article, PublishedVersion, PublishRequest, PublishRequestStatus, Revision
 from editorial.checkpoints import checkpoint_dir, write_checkpoint
 from editorial.exceptions import EditorialError
 from editorial.services import annotations as annotation_services
@@ -52,7 +54,7 @@ BODIES = ["Statins lower LDL cholesterol [1].", "Statins lower cholesterol in mo
 SUMMARIES = ["", "Statins are cholesterol medicines.", "Statins lower the chance of a heart attack."]
 REFUSALS = ("request_changes", "reject")
 # How far the examples got, so that a run that never reached a published, approved version fails.
-REACHED = {"versions": 0, "approved_versions": 0, "refusals": 0}
+REACHED = {"versions": 0, "approved_versions": 0, "scheduled_versions": 0, "refusals": 0}
 
 
 def expected_truth(revision: Revision) -> tuple[str, RevisionApproval | None]:
@@ -98,6 +100,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         REACHED["versions"] += PublishedVersion.objects.count()
+        REACHED["scheduled_versions"] += PublishedVersion.objects.filter(request__publish_at__isnull=False).count()
         REACHED["approved_versions"] += sum(
             1 for v in PublishedVersion.objects.select_related("revision") if expected_truth(v.revision)[1]
         )
@@ -286,6 +289,19 @@ class Lifecycle(RuleBasedStateMachine):
     def publish(self, data, which):
         self.attempt(publishing.request_publication, self.article(data), actor=self.user(data, "editor", "author"),
                      revision_number=which)  # fmt: skip
+
+    @precondition(lambda self: self.articles)
+    @rule(data=st.data())
+    def schedule(self, data):
+        """A publication for later: whatever happens to the article meanwhile, `time_passes` decides."""
+        self.attempt(publishing.request_publication, self.article(data), actor=self.user(data, "editor", "author"),
+                     publish_at=timezone.now() + datetime.timedelta(hours=1))  # fmt: skip
+
+    @precondition(lambda self: PublishRequest.objects.filter(status=PublishRequestStatus.SCHEDULED).exists())
+    @rule()
+    def time_passes(self):
+        """The scheduled time comes: what is due is queued and published, if it still may be."""
+        self.attempt(publishing.queue_due_publications, timezone.now() + datetime.timedelta(hours=2))
 
     @precondition(lambda self: self.articles)
     @rule(data=st.data())
