@@ -257,6 +257,24 @@ class AnnotationAnchor(models.Model):
     def __str__(self) -> str:
         return f"#{self.annotation_id} on r{self.revision_id} ({self.method})"
 
+    @classmethod
+    def for_anchor(
+        cls, annotation, revision: Revision, anchor, method: str, distance: int = 0, positions_revision=None
+    ) -> AnnotationAnchor:
+        """The (unsaved) row placing `annotation` on `revision` at `anchor` (a reviewers.anchoring.Anchor)."""
+        return cls(
+            annotation=annotation,
+            revision=revision,
+            exact=anchor.exact,
+            prefix=anchor.prefix,
+            suffix=anchor.suffix,
+            start=anchor.start,
+            end=anchor.end,
+            method=method,
+            distance=distance,
+            positions_revision=positions_revision or revision,
+        )
+
     @property
     def orphaned(self) -> bool:
         return self.method == AnchorMethod.ORPHANED

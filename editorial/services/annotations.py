@@ -22,7 +22,7 @@ from reviewers.models import (
 )
 
 from .common import lock_article, service_transaction
-from .revisions import RevisionContent, anchor_row, carry_anchors, make_new_revision
+from .revisions import RevisionContent, carry_anchors, make_new_revision
 from .workflow import reopen_review
 
 
@@ -78,7 +78,7 @@ def add_annotation(
         created_by=actor,
         quote=anchor.exact,
     )
-    anchor_row(annotation, revision, anchor, AnchorMethod.ORIGINAL).save()
+    AnnotationAnchor.for_anchor(annotation, revision, anchor, AnchorMethod.ORIGINAL).save()
     event = record_event(
         "annotation.create",
         actor=actor,

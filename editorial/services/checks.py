@@ -186,18 +186,7 @@ def _raise(article: Article, revision: Revision, raised: list[tuple[Finding, str
             check_key=stored_key(finding.key),
             check_sentence=context,
         )
-        # Not revisions.anchor_row: revisions queues the checks of the revisions it makes (no import cycle).
-        AnnotationAnchor.objects.create(
-            annotation=annotation,
-            revision=revision,
-            exact=anchor.exact,
-            prefix=anchor.prefix,
-            suffix=anchor.suffix,
-            start=anchor.start,
-            end=anchor.end,
-            method=AnchorMethod.ORIGINAL,
-            positions_revision=revision,
-        )
+        AnnotationAnchor.for_anchor(annotation, revision, anchor, AnchorMethod.ORIGINAL).save()
         record_event(
             "annotation.create",
             actor=None,

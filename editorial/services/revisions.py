@@ -10,7 +10,7 @@ from articles.models import ANNOTATABLE_STATES, Article, Reference, Revision, Re
 from articles.rendering import render_body
 from editorial.audit import record_event
 from reviewers.anchoring import Anchor, Reanchorer
-from reviewers.models import AnchorMethod, Annotation, AnnotationAnchor, AnnotationStatus
+from reviewers.models import AnchorMethod, AnnotationAnchor, AnnotationStatus
 
 from . import checks
 from .claims import carry_claim_verifications
@@ -118,28 +118,6 @@ def make_new_revision(
     return revision
 
 
-def anchor_row(
-    annotation: Annotation,
-    revision: Revision,
-    anchor: Anchor,
-    method: str,
-    distance: int = 0,
-    positions_revision: Revision | None = None,
-) -> AnnotationAnchor:
-    return AnnotationAnchor(
-        annotation=annotation,
-        revision=revision,
-        exact=anchor.exact,
-        prefix=anchor.prefix,
-        suffix=anchor.suffix,
-        start=anchor.start,
-        end=anchor.end,
-        method=method,
-        distance=distance,
-        positions_revision=positions_revision or revision,
-    )
-
-
 def carry_anchors(anchors: list[AnnotationAnchor], new_revision: Revision) -> dict[str, list[int]]:
     """Place each anchor onto the new revision; orphans stay orphaned with the selectors they last had."""
     outcome: dict[str, list[int]] = {"exact": [], "fuzzy": [], "orphaned": []}
@@ -149,7 +127,7 @@ def carry_anchors(anchors: list[AnnotationAnchor], new_revision: Revision) -> di
         stored = Anchor(old.start, old.end, old.exact, old.prefix, old.suffix)
         if old.orphaned:
             rows.append(
-                anchor_row(
+                AnnotationAnchor.for_anchor(
                     old.annotation,
                     new_revision,
                     stored,
@@ -164,11 +142,15 @@ def carry_anchors(anchors: list[AnnotationAnchor], new_revision: Revision) -> di
         placement = reanchorers[old.revision_id].place(stored, original=old.annotation.quote or None)
         if placement.anchor is None:
             rows.append(
-                anchor_row(old.annotation, new_revision, stored, AnchorMethod.ORPHANED, positions_revision=old.revision)
+                AnnotationAnchor.for_anchor(
+                    old.annotation, new_revision, stored, AnchorMethod.ORPHANED, positions_revision=old.revision
+                )
             )
         else:
             rows.append(
-                anchor_row(old.annotation, new_revision, placement.anchor, placement.method, placement.distance)
+                AnnotationAnchor.for_anchor(
+                    old.annotation, new_revision, placement.anchor, placement.method, placement.distance
+                )
             )
         outcome[placement.method].append(old.annotation_id)
     AnnotationAnchor.objects.bulk_create(rows)
