@@ -332,6 +332,10 @@ else:
         }
     }
 
+# With Redis, each process holds the public pages' tokens and Redis reports their changes (CLIENT TRACKING,
+# editorial.tracked_keys): a page from the cache costs no round trip. Off for a Redis that refuses CLIENT.
+EDITORIAL_TRACK_CACHE_KEYS = env_bool("TRACK_CACHE_KEYS", True)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Editorial API",
     "DESCRIPTION": "Medical articles through Medical Advisory Board review to numbered, auditable versions.",

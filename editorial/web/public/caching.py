@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from django.conf import settings
@@ -45,6 +47,7 @@ MAX_AGE = 300  # seconds a shared cache may serve a page without asking again (A
 STALE_WHILE_REVALIDATE = 60
 CACHEABLE_STATUSES = (200, 410)
 ENTRY_TIMEOUT = 24 * 3600  # bounds what an unreachable entry occupies
+HELD_BYTES = 32 * 2**20  # pages held in each process's memory, the least recently served dropped first
 
 
 @functools.cache
@@ -105,6 +108,37 @@ def _from_entry(request, entry: dict) -> HttpResponse:
     return response
 
 
+class HeldPages:
+    """Cache entries held in this process's memory, least recently served dropped first. An entry is served
+    only while its token is current, so nothing here needs to be dropped when a page changes."""
+
+    def __init__(self, max_bytes: int = HELD_BYTES) -> None:
+        self.max_bytes, self.size = max_bytes, 0
+        self._entries: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old["content"])
+            self._entries[key] = entry
+            self.size += len(entry["content"])
+            while self.size > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self.size -= len(dropped["content"])
+
+
+held_pages = HeldPages()
+
+
 class PublicPageCache:
     """Serve anonymous public pages from the cache (no query on a hit); store what the views render."""
 
@@ -116,9 +150,24 @@ class PublicPageCache:
         if public is None:
             return self.get_response(request)
         page_key, token_key = _keys(*public)
-        found = cache.get_many([page_key, token_key])
-        entry, token = found.get(page_key), found.get(token_key)
+        tracked = page_versions.tracked()
+        # The token held in this process (no round trip), else read with the entry in one round trip.
+        token = tracked.known(token_key) if tracked is not None else None
+        entry = held_pages.get(page_key)
+        if token is not None and entry is not None and entry["token"] == token:
+            return _from_entry(request, entry)
+        if token is None:
+            # One round trip: the token, and the entry too unless one is held here already.
+            generation = tracked.generation() if tracked is not None else 0
+            found = cache.get_many([token_key] if entry is not None else [token_key, page_key])
+            token = found.get(token_key)
+            entry = entry or found.get(page_key)
+            if tracked is not None:
+                tracked.keep(token_key, token, generation)
+        if token is not None and (entry is None or entry["token"] != token):
+            entry = cache.get(page_key)  # the entry held here is for an older token
         if entry is not None and token is not None and entry["token"] == token:
+            held_pages.put(page_key, entry)
             return _from_entry(request, entry)
         # The token is read before the view reads the database (page_versions explains why).
         token = token or (page_versions.index_token() if public[0] is None else page_versions.token(public[0]))
@@ -129,8 +178,15 @@ class PublicPageCache:
         response["ETag"] = etag
         public_headers(response)
         headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
-        entry = {"token": token, "status": response.status_code, "content": response.content, "headers": headers}
-        cache.set(page_key, {**entry, "etag": etag}, ENTRY_TIMEOUT)
+        entry = {
+            "token": token,
+            "status": response.status_code,
+            "content": response.content,
+            "headers": headers,
+            "etag": etag,
+        }
+        cache.set(page_key, entry, ENTRY_TIMEOUT)
+        held_pages.put(page_key, entry)
         if _not_modified(request, etag):
-            return _from_entry(request, {**entry, "etag": etag})
+            return _from_entry(request, entry)
         return response

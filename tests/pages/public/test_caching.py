@@ -4,19 +4,50 @@ when rendered afresh, whatever the number of versions and references; every chan
 
 from __future__ import annotations
 
+import os
+import time
+import uuid
+
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, PublishedVersion
+from editorial import page_versions, tracked_keys
+from editorial.redis_cache import RedisCache
 from editorial.services import publishing, workflow
+from editorial.web.public import caching
 from tests.factories import PASSWORD, UserFactory, reviewed_article, sign_decision
 
 from .helpers import citing_body, new_version, page_url, references, stepper_status
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["configured cache", "redis"])
+def page_cache(request, settings):
+    """Every test here with the test settings' cache, and again with Redis, where each process holds the page
+    tokens and Redis reports their changes (editorial.tracked_keys)."""
+    if request.param == "configured cache":
+        yield None
+        return
+    url = request.getfixturevalue("redis_test_url")
+    prefix = f"test-pages-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {
+        "default": {"BACKEND": "editorial.redis_cache.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+    }
+    tracked = page_versions.tracked()
+    assert tracked is not None and tracked_keys.wait_until_live(tracked)
+    yield tracked
+    tracked_keys.reset()
+    client = redis.Redis.from_url(url)  # a shared Redis: only this test's keys go, never FLUSHDB
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
 
 # Measured (SQLite and PostgreSQL): no query for a page served from the cache, and a fixed number for a page
 # rendered afresh, whatever the number of versions and references (see the test below).
@@ -111,10 +142,41 @@ def test_a_publication_and_a_retraction_show_at_once(client, author, editor, boa
     assert response.status_code == 410
 
 
+def test_with_redis_a_hit_makes_no_round_trip(client, approved_live, page_cache, monkeypatch):
+    if page_cache is None:
+        pytest.skip("the token is held in the process only with Redis")
+    path = page_url(approved_live)
+    client.get(path)
+    client.get(path)  # rendered, then the token read once and held
+    reads = []
+    real = caching.cache
+    monkeypatch.setattr(
+        caching,
+        "cache",
+        type("Counted", (), {"__getattr__": lambda _, name: reads.append(name) or getattr(real, name)})(),
+    )
+    response = client.get(path)
+    assert response.status_code == 200 and reads == []
+
+
+def test_with_redis_a_change_by_another_process_shows_at_once(client, approved_live, page_cache, settings):
+    """Another web process or a worker replaced the token: Redis reports it, and this process re-renders."""
+    if page_cache is None:
+        pytest.skip("the token is held in the process only with Redis")
+    path = page_url(approved_live)
+    client.get(path)
+    etag = client.get(path).headers["ETag"]
+    other_process = RedisCache(page_cache.url, {"KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"]})
+    other_process.set(page_versions.token_key(approved_live.slug), "replaced-elsewhere", None)
+    deadline = time.monotonic() + 5
+    while page_cache.known(page_versions.token_key(approved_live.slug)) is not None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    response = client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response.headers["ETag"] != etag
+
+
 def test_a_change_committed_while_a_page_renders_is_not_served_stale(client, approved_live, editor):
     """The token is read before the view reads the database, and replaced again after the commit."""
-    from editorial import page_versions
-
     path = page_url(approved_live)
     client.get(path)
     token_before = page_versions.token(approved_live.slug)
