@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts fresh processes whose settings ignore the suite's database: run once, in the SQLite pass.
+pytestmark = pytest.mark.one_database
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -118,16 +121,3 @@ def test_production_settings_pass_the_deployment_checklist():
     )
     shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True).stdout
     assert shown.split() == ["__Host-sessionid", "__Host-csrftoken", "True", "True", "False"]
-
-
-@pytest.mark.postgres_only
-@pytest.mark.django_db
-def test_postgresql_runs_without_jit():
-    """JIT compiled the token query (its cost estimate passes the threshold) on every API request: 30-70 ms."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
-        cursor.execute("SHOW editorial.allow_truncate")  # the test settings' own option is kept beside it
-        assert cursor.fetchone()[0] == "on"

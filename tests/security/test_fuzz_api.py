@@ -18,7 +18,7 @@ Checks (schemathesis' defaults, plus API.md's error body):
 - `negative_data_rejection` is left out (STACK.md G-S1): the API accepts some input the schema does not
   describe (DRF reads `0` as `"0"`, unknown query parameters and body fields are ignored). A policy, not a bug.
 
-Bounded for CI: FUZZ_EXAMPLES generated cases per operation and user (default 10). The coverage phase (boundary
+Bounded for CI: FUZZ_EXAMPLES generated cases per operation and user (default 5). The coverage phase (boundary
 and invalid values of every parameter, unsupported methods: about 1,700 cases per user whatever FUZZ_EXAMPLES
 says) runs as the editor, who passes the permission checks and so reaches the validation, unless
 FUZZ_COVERAGE_USERS=all. Derandomized when CI is set (like tests/conftest.py's "ci" profile). The counts are
@@ -56,7 +56,7 @@ from tests.factories import make_article, make_user, reviewed_article
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.one_database]
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 DERANDOMIZE = bool(os.environ.get("CI"))
 ROLES = ("editor", "board", "author")
 COVERAGE_ROLES = ROLES if os.environ.get("FUZZ_COVERAGE_USERS") == "all" else ("editor",)
