@@ -236,10 +236,12 @@ def _claim(message_id: str) -> list[OutboxMessage]:
     status, kind = found
     handler = HANDLERS.get(kind)
     batched = handler is not None and handler.batched
+    if status != OutboxStatus.PENDING and not batched:
+        return []
     now = timezone.now()
     with transaction.atomic():
         if status != OutboxStatus.PENDING:
-            return _claim_batch(kind, now, BATCH, exclude=message_id) if batched else []
+            return _claim_batch(kind, now, BATCH, exclude=message_id)
         # Waits for a lock on its own row rather than skipping it: the only holders are short (the sender
         # marking it handed over, a sweeper or a batch claiming), and a task that skipped its message would
         # leave it for the sweeper, a minute later.
