@@ -3,7 +3,8 @@
 Run: .venv/bin/python bench/publishing.py [--publishes 20] [--notifications 1000] [--workers 1]
 (--workers: how many worker processes consume the queue, one prefork child each; bench/scale_out.sh compares.)
 Needs PostgreSQL and Redis on 127.0.0.1 (as `make test` starts them). Uses its own database
-(editorial_bench, recreated), Redis database 12 and a queue of its own. Prints one JSON line.
+(BENCH_DATABASE_URL, by default editorial_bench; dropped and recreated), a Redis database of its own
+(BENCH_REDIS_URL, by default db 12) and a queue of its own. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ def main() -> None:
     import django
     import psycopg
 
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS editorial_bench")
-        conn.execute("CREATE DATABASE editorial_bench")
+    server, name = DATABASE_URL.rsplit("/", 1)
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
     django.setup()
     from django.core.management import call_command
     from django.db import transaction

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -134,38 +135,78 @@ def deliver(payloads: list[dict]) -> int:
     )
 
 
+# Emails sent between two "sent" marks: a worker that dies mid-batch sends at most so many again (after their
+# lease runs out); the rest of its claim is either marked sent or sent by the next worker, once.
+MARK_SENT_EVERY = 10
+
+
 def send_emails(notifications, limit: int | None = None) -> int:
     """Email each notification of the queryset not yet emailed, one message each, over one connection, holding
-    no database lock.
+    no database lock while sending.
 
-    Each email is claimed first by a conditional UPDATE (a short lease: of two workers reaching the same
-    notification, one sends it), and marked sent at once: a crash between the send and the mark can repeat that
-    one email, never more. A refused recipient is recorded and the others are still sent.
+    The emails are claimed together first (one short transaction: rows locked with skip_locked, then a lease
+    written), so of two workers reaching the same notification one sends it. Sent emails are marked every
+    MARK_SENT_EVERY: a crash can repeat that many, never more. Sending stops when one email's worst case would
+    outlast the lease, and what is left is released for the next run. A refused recipient is recorded and the
+    others are still sent.
     """
-    pending = list(notifications.filter(emailed_at__isnull=True).select_related("recipient").order_by("id")[:limit])
-    pending = [n for n in pending if n.recipient.email]
-    if not pending:
+    claimed = _claim_emails(notifications, limit)
+    if not claimed:
         return 0
-    sent = 0
-    with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
-        for notification in pending:
-            now = timezone.now()
-            unsent = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True)
-            claimed = unsent.filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now)).update(
-                email_attempts=F("email_attempts") + 1, email_claimed_until=now + email_lease()
-            )
-            if not claimed:
-                continue  # sent already, or another worker is sending it
-            try:
-                _message([notification], notification.recipient, notification.subject, connection).send()
-            except Exception as error:  # one recipient's failure must not stop (or repeat) the others
-                log.warning("email for notification %s not sent: %s", notification.pk, error)
-                unsent.update(email_error=f"{type(error).__name__}: {error}"[:1000], email_claimed_until=None)
-                connection.close()  # a dropped or timed-out connection is reopened for the next one
-                continue
-            unsent.update(emailed_at=timezone.now(), email_error="", email_claimed_until=None)
-            sent += 1
+    budget = time.monotonic() + email_lease().total_seconds()  # the claim's lease is twice this
+    sent, unmarked = 0, []
+    try:
+        with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
+            for position, notification in enumerate(claimed):
+                if time.monotonic() > budget:  # a slow server: leave the rest to the next run, untried
+                    Notification.objects.filter(pk__in=[n.pk for n in claimed[position:]]).update(
+                        email_claimed_until=None, email_attempts=F("email_attempts") - 1
+                    )
+                    break
+                try:
+                    _message([notification], notification.recipient, notification.subject, connection).send()
+                except Exception as error:  # one recipient's failure must not stop (or repeat) the others
+                    log.warning("email for notification %s not sent: %s", notification.pk, error)
+                    Notification.objects.filter(pk=notification.pk).update(
+                        email_error=f"{type(error).__name__}: {error}"[:1000], email_claimed_until=None
+                    )
+                    connection.close()  # a dropped or timed-out connection is reopened for the next one
+                    continue
+                unmarked.append(notification.pk)
+                sent += 1
+                if len(unmarked) >= MARK_SENT_EVERY:
+                    _mark_sent(unmarked)
+                    unmarked = []
+    finally:
+        _mark_sent(unmarked)
     return sent
+
+
+def _claim_emails(notifications, limit: int | None) -> list[Notification]:
+    """Lease the queryset's unsent emails that have an address and no live lease to this worker, in one short
+    transaction; rows another worker is claiming at the same moment are skipped, not waited for."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            notifications.filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
+            .filter(emailed_at__isnull=True)
+            .exclude(recipient__email="")
+            .select_related("recipient")
+            .select_for_update(of=("self",), no_key=True, skip_locked=True)
+            .order_by("id")[:limit]
+        )
+        if claimed:
+            Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
+                email_attempts=F("email_attempts") + 1, email_claimed_until=now + 2 * email_lease()
+            )
+    return claimed
+
+
+def _mark_sent(ids: list[int]) -> None:
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(
+            emailed_at=timezone.now(), email_error="", email_claimed_until=None
+        )
 
 
 def email_lease() -> datetime.timedelta:

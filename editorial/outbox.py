@@ -86,7 +86,7 @@ def enqueue(kind: str, payload: dict, *, dedupe_key: str) -> None:
         rows.append(message)  # written with the others at the end of `one_insert`
         return
     OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
-    hand_over_after_commit(message.pk)
+    hand_over_after_commit(message.pk, kind)
 
 
 @contextlib.contextmanager
@@ -102,29 +102,65 @@ def one_insert():
         _batch.rows = outer
     if rows:
         OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-        transaction.on_commit(functools.partial(_hand_over, [str(m.pk) for m in rows]), robust=True)
+        transaction.on_commit(functools.partial(_hand_over, [(str(m.pk), m.kind) for m in rows]), robust=True)
 
 
-def hand_over_after_commit(message_id) -> None:
+def hand_over_after_commit(message_id, kind: str | None = None) -> None:
     """Hand the message over once the current transaction commits (enqueue, and an editor's retry)."""
     # robust: a broker that is down must not turn a committed change into an error for the user.
-    transaction.on_commit(functools.partial(_hand_over, [str(message_id)]), robust=True)
+    transaction.on_commit(functools.partial(_hand_over, [(str(message_id), kind)]), robust=True)
 
 
 def _eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def _hand_over(ids: list[str]) -> None:
+# Messages handed over and not yet sent, as (id, kind): the background sender takes all that are waiting at
+# once, so that the messages of a batched kind committed together travel as one task per BATCH.
+_waiting: list[tuple[str, str | None]] = []
+_waiting_lock = threading.Lock()
+
+
+def _hand_over(messages: list[tuple[str, str | None]]) -> None:
     if _eager():
         # Embedded default: in-process, after the commit, with no lock held; what fails stays pending.
-        for message_id in ids:
+        for message_id, _kind in messages:
             try:
                 run_message(message_id)
             except Exception:
                 log.exception("outbox message %s failed; the sweeper will retry it", message_id)
     else:
-        _sender.submit(_send_in_background, ids)
+        with _waiting_lock:
+            start = not _waiting  # else a send of the waiting ones is queued already and will take these too
+            _waiting.extend(messages)
+        if start:
+            _sender.submit(_send_waiting)
+
+
+def _send_waiting() -> None:
+    with _waiting_lock:
+        messages = _waiting[:]
+        _waiting.clear()
+    _send_in_background(_tasks_for(messages))
+
+
+def _tasks_for(messages: list[tuple[str, str | None]]) -> list[list[str]]:
+    """The tasks that carry the messages, each as the ids it covers (the task is sent for the first): one per
+    message, except for a batched kind, one per BATCH of its messages (the first one's task takes a batch of
+    its kind, the others with it)."""
+    tasks: list[list[str]] = []
+    batches: dict[str, list[str]] = {}
+    for message_id, kind in messages:
+        handler = HANDLERS.get(kind) if kind else None
+        if handler is None or not handler.batched:
+            tasks.append([message_id])
+            continue
+        batch = batches.get(kind)
+        if batch is None or len(batch) >= BATCH:
+            batch = batches[kind] = []
+            tasks.append(batch)
+        batch.append(message_id)
+    return tasks
 
 
 def _send(message_id: str) -> None:
@@ -150,19 +186,20 @@ def broker_back() -> None:
     _broker_down_until = 0.0
 
 
-def _send_in_background(ids: list[str]) -> None:
+def _send_in_background(tasks: list[list[str]]) -> None:
+    """Send each task (for its first message); the messages it covers are marked handed over."""
     global _broker_down_until
     sent = []
     try:
-        for message_id in ids:
+        for covered in tasks:
             if time.monotonic() < _broker_down_until:
                 break
             try:
-                _send(message_id)
-                sent.append(message_id)
+                _send(covered[0])
+                sent += covered
             except Exception as error:
                 _broker_down_until = time.monotonic() + BROKER_PAUSE
-                log.warning("outbox message %s not sent (%s); the sweeper will send it", message_id, error)
+                log.warning("outbox message %s not sent (%s); the sweeper will send it", covered[0], error)
         if sent:
             OutboxMessage.objects.filter(pk__in=sent).update(dispatched_at=timezone.now())
     finally:
@@ -182,22 +219,35 @@ def _lease_free(now) -> Q:
 
 
 def _claim(message_id: str) -> list[OutboxMessage]:
-    """Take the message (and, for a batched kind, more of its kind) for this worker; [] when it is done or dead.
+    """Take the message (and, for a batched kind, more of its kind) for this worker; [] when it is done or dead
+    and, for a batched kind, no other message of its kind is free.
 
     The message's own task takes it even under another's lease: that is its redelivery after a worker died
     mid-task, and handlers are idempotent. The lease keeps the sweeper from sending a running message again,
-    and batches from taking each other's messages.
+    and batches from taking each other's messages. A task of a batched kind whose message an earlier batch has
+    done still takes a batch: one task is sent for each BATCH messages committed together, and the batch that
+    took its first message may not have taken all the others.
     """
+    # A plain read first: a done message needs neither a lock nor a transaction to be seen (done and dead are
+    # final until an editor retries).
+    found = OutboxMessage.objects.filter(pk=message_id).values_list("status", "kind").first()
+    if found is None:
+        return []
+    status, kind = found
+    handler = HANDLERS.get(kind)
+    batched = handler is not None and handler.batched
+    if status != OutboxStatus.PENDING and not batched:
+        return []
     now = timezone.now()
     with transaction.atomic():
+        if status != OutboxStatus.PENDING:
+            return _claim_batch(kind, now, BATCH, exclude=message_id)
         # Waits for a lock on its own row rather than skipping it: the only holders are short (the sender
         # marking it handed over, a sweeper or a batch claiming), and a task that skipped its message would
         # leave it for the sweeper, a minute later.
         message = OutboxMessage.objects.select_for_update(no_key=True).filter(pk=message_id).first()
-        if message is not None and message.status != OutboxStatus.PENDING:
-            message = None
-        if message is None:
-            return []
+        if message is None or message.status != OutboxStatus.PENDING:  # done by a batch meanwhile
+            return _claim_batch(kind, now, BATCH, exclude=message_id) if batched else []
         message.deliveries += 1
         if message.deliveries > MAX_DELIVERIES:
             message.status = OutboxStatus.DEAD
@@ -208,17 +258,22 @@ def _claim(message_id: str) -> list[OutboxMessage]:
         message.claimed_until = now + LEASE
         message.save(update_fields=["deliveries", "claimed_until"])
         claimed = [message]
-        handler = HANDLERS.get(message.kind)
-        if handler is not None and handler.batched:
-            others = list(
-                OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
-                .filter(_lease_free(now), kind=message.kind, status=OutboxStatus.PENDING)
-                .exclude(pk=message.pk)
-                .order_by("created_at")[: BATCH - 1]
-            )
-            OutboxMessage.objects.filter(pk__in=[m.pk for m in others]).update(claimed_until=now + LEASE)
-            claimed += others
+        if batched:
+            claimed += _claim_batch(kind, now, BATCH - 1, exclude=message.pk)
         return claimed
+
+
+def _claim_batch(kind: str, now, limit: int, exclude) -> list[OutboxMessage]:
+    """Lease up to `limit` pending messages of `kind` that no one holds, oldest first (in a transaction)."""
+    others = list(
+        OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
+        .filter(_lease_free(now), kind=kind, status=OutboxStatus.PENDING)
+        .exclude(pk=exclude)
+        .order_by("created_at")[:limit]
+    )
+    if others:
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in others]).update(claimed_until=now + LEASE)
+    return others
 
 
 def run_message(message_id) -> str:

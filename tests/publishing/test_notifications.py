@@ -205,7 +205,8 @@ def test_a_decision_by_the_board_reaches_author_and_editor_but_not_the_signer(au
 
 
 def test_two_workers_at_once_send_each_email_once(monkeypatch, author, editor, board, mailed):
-    """A second sender (the sweeper) starting while the first is mid-send skips what the first has claimed."""
+    """A second sender (the sweeper) starting while the first is mid-send skips what the first has claimed: the
+    first claims its whole batch before sending any."""
     for user in (author, editor, board):
         Notification.objects.create(
             event_key="race", recipient=user, kind="submitted", subject="Raced", body="b", email_mode="immediate"
@@ -220,7 +221,7 @@ def test_two_workers_at_once_send_each_email_once(monkeypatch, author, editor, b
 
     monkeypatch.setattr(notifications, "_message", racing_message)
     outer = send_emails(Notification.objects.all())
-    assert inner == [2] and outer == 1  # the inner sender took the two unclaimed ones
+    assert inner == [0] and outer == 3
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in (author, editor, board))
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
     assert set(Notification.objects.values_list("email_attempts", flat=True)) == {1}

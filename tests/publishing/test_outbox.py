@@ -218,3 +218,50 @@ def test_when_the_broker_is_down_the_sweeper_stops_at_the_first_failed_send(monk
     attempts = sorted(OutboxMessage.objects.values_list("attempts", flat=True))
     assert attempts == [0, 0, 1]
     assert not OutboxMessage.objects.filter(dispatched_at__isnull=False).exists()
+
+
+def test_messages_of_a_batched_kind_committed_together_travel_as_one_task_per_batch(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(outbox, "_eager", lambda: False)
+    monkeypatch.setattr(outbox, "_send", sent.append)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(2 * outbox.BATCH + 3):
+            outbox.enqueue("notify", notify_payload(f"many:{n}"), dedupe_key=f"many:{n}")
+        outbox.enqueue("publish", {"request_id": 0}, dedupe_key="one-publish")
+    outbox.wait_for_background_sends()
+    notify = list(OutboxMessage.objects.filter(kind="notify").order_by("created_at"))
+    # Each batch's first message carries it (however the hand-overs were grouped on the way to the sender).
+    assert sent.count(str(message("one-publish").pk)) == 1
+    assert 3 <= len(sent) - 1 <= len(notify)
+    assert str(notify[0].pk) in sent
+
+
+def test_tasks_for_groups_a_batched_kind_by_batch_and_leaves_the_others_one_each():
+    messages = [(f"n{i}", "notify") for i in range(outbox.BATCH + 2)] + [("p", "publish"), ("r", None)]
+    tasks = outbox._tasks_for(messages)
+    assert [len(task) for task in tasks] == [outbox.BATCH, 2, 1, 1]
+    assert [task[0] for task in tasks] == ["n0", f"n{outbox.BATCH}", "p", "r"]
+
+
+def test_a_task_whose_message_a_batch_did_takes_the_free_ones_of_its_kind(author):
+    """One task per batch is sent: when another batch took its message, the task still takes a batch, so
+    that no message is left to the sweeper."""
+    for key in ("first", "second", "third"):
+        outbox.enqueue("notify", notify_payload(key, [author.pk]), dedupe_key=key)
+    OutboxMessage.objects.filter(dedupe_key="first").update(status=OutboxStatus.DONE)
+    OutboxMessage.objects.filter(dedupe_key="third").update(claimed_until=timezone.now() + outbox.LEASE)
+    assert outbox.run_message(message("first").pk) == "notify"
+    assert message("second").status == OutboxStatus.DONE
+    assert message("third").status == OutboxStatus.PENDING  # under another worker's lease: left alone
+    assert message("first").deliveries == 0  # done before: not started again
+    assert outbox.run_message(message("first").pk) == "skipped"  # nothing free left
+
+
+def test_a_done_message_of_an_unbatched_kind_is_skipped_without_a_lock(django_assert_num_queries):
+    outbox.enqueue("publish", {"request_id": 0}, dedupe_key="done-publish")
+    OutboxMessage.objects.filter(dedupe_key="done-publish").update(status=OutboxStatus.DONE)
+    done = message("done-publish").pk
+    with django_assert_num_queries(1):
+        assert outbox.run_message(done) == "skipped"
