@@ -264,15 +264,29 @@ def _claim(message_id: str) -> list[OutboxMessage]:
 
 
 def _claim_batch(kind: str, now, limit: int, exclude) -> list[OutboxMessage]:
-    """Lease up to `limit` pending messages of `kind` that no one holds, oldest first (in a transaction)."""
+    """Lease up to `limit` pending messages of `kind` that no one holds, oldest first (in a transaction).
+
+    Taken in a batch is a start too: a message that takes its worker down is dead after MAX_DELIVERIES
+    starts however it was taken (most messages of a batched kind are taken by another message's task).
+    """
     others = list(
         OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
         .filter(_lease_free(now), kind=kind, status=OutboxStatus.PENDING)
         .exclude(pk=exclude)
         .order_by("created_at")[:limit]
     )
+    worn_out = [m.pk for m in others if m.deliveries >= MAX_DELIVERIES]
+    if worn_out:
+        OutboxMessage.objects.filter(pk__in=worn_out).update(
+            status=OutboxStatus.DEAD,
+            last_error=f"Started {MAX_DELIVERIES} times without finishing: it may take its worker down.",
+        )
+        log.error("outbox messages %s (%s) are dead: started %d times", worn_out, kind, MAX_DELIVERIES)
+        others = [m for m in others if m.pk not in worn_out]
     if others:
-        OutboxMessage.objects.filter(pk__in=[m.pk for m in others]).update(claimed_until=now + LEASE)
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in others]).update(
+            claimed_until=now + LEASE, deliveries=F("deliveries") + 1
+        )
     return others
 
 

@@ -159,6 +159,24 @@ def test_a_task_that_takes_its_worker_down_is_dead_after_so_many_deliveries(monk
     assert message("healthy").status == OutboxStatus.DONE
 
 
+def test_a_message_taken_in_batches_that_takes_its_worker_down_is_dead_after_so_many_starts(author):
+    """Most messages of a batched kind are taken by another message's task: those starts count too."""
+    outbox.enqueue("notify", notify_payload("leader", [author.pk]), dedupe_key="leader")
+    outbox.enqueue("notify", notify_payload("poison", [author.pk]), dedupe_key="poison")
+    poison = message("poison")
+    for start in range(1, outbox.MAX_DELIVERIES + 1):
+        # A batch takes it, and the worker dies: the leases run out.
+        leader = message("leader")
+        claimed = outbox._claim(str(leader.pk))
+        assert poison.pk in [m.pk for m in claimed]
+        OutboxMessage.objects.update(claimed_until=timezone.now() - datetime.timedelta(1))
+        assert message("poison").deliveries == start
+    outbox.enqueue("notify", notify_payload("healthy", [author.pk]), dedupe_key="healthy")
+    # The next batch leaves the worn-out message out, dead; the healthy one is delivered.
+    assert [m.pk for m in outbox._claim(str(message("healthy").pk))] == [message("healthy").pk]
+    assert message("poison").status == OutboxStatus.DEAD and "worker down" in message("poison").last_error
+
+
 def test_notify_messages_are_delivered_in_batches(author, editor):
     for n in range(7):
         outbox.enqueue("notify", notify_payload(f"batch:{n}", [author.pk, editor.pk]), dedupe_key=f"batch:{n}")
