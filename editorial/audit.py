@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from dataclasses import dataclass
 
 from django.db import connection
@@ -26,14 +27,77 @@ def actor_display_name(actor) -> str:
 _STORED = (*HASHED_FIELDS, "hash")
 
 
-def _lock_chain_head() -> AuditChainHead:
-    # PostgreSQL: the row lock serialises appenders. SQLite: the IMMEDIATE transaction already holds
-    # the database write lock, and select_for_update is a no-op there.
-    try:
-        return AuditChainHead.objects.select_for_update(no_key=True).get(pk=1)
-    except AuditChainHead.DoesNotExist:
-        AuditChainHead.objects.get_or_create(pk=1)
-        return AuditChainHead.objects.select_for_update(no_key=True).get(pk=1)
+def _ensure_chain_head() -> None:
+    AuditChainHead.objects.get_or_create(pk=1)
+
+
+# The head this thread last appended to: the next append expects it, and usually finds it (see record_event).
+_last_head = threading.local()
+
+
+@functools.cache
+def _append_statement(vendor: str) -> str:
+    """PostgreSQL: lock the head, insert the event if the head is the one it continues, and say what the head
+    was, in one statement. SQLite: the plain INSERT (the IMMEDIATE transaction already holds the write lock)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    fields = [AuditEvent._meta.get_field(name) for name in _STORED]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    head = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    if vendor != "postgresql":
+        return f"INSERT INTO {table} ({columns}) VALUES ({', '.join('%s' for _ in fields)})"
+    # Typed, since the values are selected rather than VALUES of the columns (a NULL would be text).
+    values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields)
+    return (
+        f"WITH head AS (SELECT seq, hash FROM {head} WHERE id = 1 FOR NO KEY UPDATE), "
+        f"appended AS (INSERT INTO {table} ({columns}) SELECT {values} FROM head "
+        f"WHERE head.seq = %s AND head.hash = %s RETURNING id) "
+        f"SELECT head.seq, head.hash, (SELECT id FROM appended) FROM head"
+    )
+
+
+def _insert_params(event: AuditEvent) -> list:
+    return [
+        field.get_db_prep_save(getattr(event, field.attname), connection)
+        for field in (AuditEvent._meta.get_field(name) for name in _STORED)
+    ]
+
+
+def _chain(event: AuditEvent, seq: int, prev_hash: str) -> list:
+    event.seq, event.prev_hash = seq + 1, prev_hash
+    event.hash = event.compute_hash()
+    return _insert_params(event)
+
+
+def _append_postgresql(event: AuditEvent, cursor) -> None:
+    # Expect the head this thread last appended to (in a transaction of several events, the one just
+    # appended). The statement takes the head's lock whatever it finds; when the head is not the one expected
+    # (another process appended since, or the transaction that appended was rolled back), nothing is
+    # inserted, and the event is chained to the head it found (which the lock now holds still) and the
+    # statement run again: two statements, as many as a lock and an INSERT.
+    seq, prev_hash = getattr(_last_head, "value", (0, GENESIS_HASH))
+    for _ in range(3):
+        cursor.execute(_append_statement("postgresql"), [*_chain(event, seq, prev_hash), seq, prev_hash])
+        row = cursor.fetchone()
+        if row is None:  # no head row yet
+            _ensure_chain_head()
+            seq, prev_hash = 0, GENESIS_HASH
+            continue
+        if row[2] is not None:
+            event.pk = row[2]
+            return
+        seq, prev_hash = row[0], row[1]
+    raise RuntimeError("the audit chain head moved while its lock was held")
+
+
+def _append_sqlite(event: AuditEvent, cursor) -> None:
+    head = AuditChainHead._meta.db_table
+    cursor.execute(f"SELECT seq, hash FROM {connection.ops.quote_name(head)} WHERE id = 1")
+    row = cursor.fetchone()
+    if row is None:
+        _ensure_chain_head()
+        row = (0, GENESIS_HASH)
+    cursor.execute(_append_statement(connection.vendor), _chain(event, row[0], row[1]))
+    event.pk = cursor.lastrowid
 
 
 def record_event(
@@ -46,12 +110,18 @@ def record_event(
     after=None,
     reason: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain. Must run inside the transaction of the change it records."""
+    """Append one event to the chain. Must run inside the transaction of the change it records.
+
+    On PostgreSQL the head's row lock serialises appenders; on SQLite the IMMEDIATE transaction holds the
+    database's write lock. Either way the lock is held to the end of the caller's transaction. On PostgreSQL
+    an append is one statement when the head is the one this thread last appended to, two when not. The
+    database's triggers (editorial.protection) check that the event continues the chain and move the head to
+    it, so nothing else may move the head. The INSERT is written directly, not through Model.save (which
+    AuditEvent refuses for a stored row anyway): the returned event is the stored row.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("record_event() must run inside the transaction of the change it records")
-    head = _lock_chain_head()
     event = AuditEvent(
-        seq=head.seq + 1,
         at=timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=actor_display_name(actor),
@@ -62,12 +132,14 @@ def record_event(
         before=before,
         after=after,
         reason=reason,
-        prev_hash=head.hash,
     )
-    event.hash = event.compute_hash()
-    # One INSERT: the database checks that the event continues the chain and moves the head to it
-    # (editorial.protection), so nothing else may move the head.
-    event.save()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _append_postgresql(event, cursor)
+        else:
+            _append_sqlite(event, cursor)
+    event._state.adding, event._state.db = False, connection.alias
+    _last_head.value = (event.seq, event.hash)
     # Whatever changed an article may change its public page: its cached pages stop being served.
     page_versions.changed(article_id)
     return event
