@@ -40,10 +40,11 @@ def main() -> None:
     from tests.factories import make_article, make_user
 
     if connection.vendor == "postgresql":
-        # A database of its own, never the one DATABASE_URL names.
+        # A database of its own, never the one DATABASE_URL names, and named after it so that runs against
+        # different databases do not share (and drop) one.
         from django.db import connections
 
-        name = "editorial_bench"
+        name = f"{connections['default'].settings_dict['NAME']}_bench"
         with connections["default"]._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")
             cursor.execute(f"CREATE DATABASE {name}")
