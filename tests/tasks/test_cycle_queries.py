@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Measured on SQLite; each bound is the measured count. Each includes the token with the user's permissions
 # (1), BEGIN and COMMIT (2), and the audit append (2: the head, then the INSERT). On PostgreSQL an append is
-# one statement when this process appended last (editorial.audit.record_event): 72 in all, 1 fewer a step.
+# one statement when this process appended last (editorial.audit.record_event): 72 in all, 1 fewer a step, and
+# one more when the process's first append finds another head than it expects (CYCLE_POSTGRESQL).
 STEPS = {
     "create": 10,
     "submit": 10,  # the checks and the notice: two outbox rows in one INSERT (the checks run in the worker)
@@ -27,6 +28,7 @@ STEPS = {
     "publish": 10,
 }
 CYCLE = 80
+CYCLE_POSTGRESQL = 73
 DUMP = __import__("os").environ.get("DUMP_QUERIES") == "1"
 
 
@@ -56,5 +58,5 @@ def test_a_workflow_cycle_takes_at_most_80_queries(broker, api, author, editor):
     step("approve", board, f"{a}/transitions/approve/", {"password": PASSWORD, "comment": "ok", "revision": 1})
     step("publish", editor, f"{a}/publish/", {})
     print(counts, sum(counts.values()))
-    assert sum(counts.values()) <= CYCLE, counts
+    assert sum(counts.values()) <= (CYCLE_POSTGRESQL if connection.vendor == "postgresql" else CYCLE), counts
     assert {name: count for name, count in counts.items() if count > STEPS[name]} == {}, counts
