@@ -26,6 +26,7 @@ import time
 import redis
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from redis.connection import Connection, parse_url
 
 log = logging.getLogger("editorial.tracked_keys")
@@ -178,8 +179,6 @@ def for_cache(key_prefix: str, alias: str = "default") -> TrackedKeys | None:
 
 
 def _build(alias: str, key_prefix: str, config: dict) -> TrackedKeys | None:
-    from django.core.cache.backends.redis import RedisCache
-
     if not settings.EDITORIAL_TRACK_CACHE_KEYS:
         return None
     cache = caches[alias]
