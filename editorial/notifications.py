@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import time
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -145,26 +147,29 @@ def send_emails(notifications, limit: int | None = None) -> int:
     no database lock while sending.
 
     The emails are claimed together first (one short transaction: rows locked with skip_locked, then a lease
-    written), so of two workers reaching the same notification one sends it. Sent emails are marked every
-    MARK_SENT_EVERY: a crash can repeat that many, never more. Sending stops when one email's worst case would
-    outlast the lease, and what is left is released for the next run. A refused recipient is recorded and the
-    others are still sent.
+    of twice one email's), so of two workers reaching the same notification one sends it. Sent emails are
+    marked every MARK_SENT_EVERY, and the last ones before the connection is closed: a crash can repeat that
+    many, never more. No email is started that could end after the lease; what is left is released, untried,
+    for the next run, as it is when the task is stopped (its time limit) or the mail server cannot be
+    reached. A refused recipient is recorded and the others are still sent.
     """
     claimed = _claim_emails(notifications, limit)
     if not claimed:
         return 0
-    budget = time.monotonic() + email_lease().total_seconds()  # the claim's lease is twice this
-    sent, unmarked = 0, []
+    # The claim's lease is twice one email's: start none that could end after it, with room for the last mark.
+    stop_starting_at = time.monotonic() + email_lease().total_seconds() - settings.EMAIL_TIMEOUT
+    sent, unmarked, untried_from = 0, [], 0
     try:
         with get_connection(timeout=settings.EMAIL_TIMEOUT) as connection:
             for position, notification in enumerate(claimed):
-                if time.monotonic() > budget:  # a slow server: leave the rest to the next run, untried
-                    Notification.objects.filter(pk__in=[n.pk for n in claimed[position:]]).update(
-                        email_claimed_until=None, email_attempts=F("email_attempts") - 1
-                    )
+                untried_from = position
+                if time.monotonic() > stop_starting_at:  # a slow server: leave the rest to the next run
                     break
                 try:
                     _message([notification], notification.recipient, notification.subject, connection).send()
+                except SoftTimeLimitExceeded:
+                    untried_from = position + 1  # this one may have gone: its lease runs out instead
+                    raise
                 except Exception as error:  # one recipient's failure must not stop (or repeat) the others
                     log.warning("email for notification %s not sent: %s", notification.pk, error)
                     Notification.objects.filter(pk=notification.pk).update(
@@ -177,9 +182,22 @@ def send_emails(notifications, limit: int | None = None) -> int:
                 if len(unmarked) >= MARK_SENT_EVERY:
                     _mark_sent(unmarked)
                     unmarked = []
+            else:
+                untried_from = len(claimed)
+            _mark_sent(unmarked)  # before the connection's QUIT, which may itself take EMAIL_TIMEOUT
+            unmarked = []
     finally:
-        _mark_sent(unmarked)
+        with contextlib.suppress(DatabaseError):  # the database gone: the marks' and the leases' own way out
+            _mark_sent(unmarked)
+            _release_untried(claimed[untried_from:])
     return sent
+
+
+def _release_untried(notifications: list[Notification]) -> None:
+    if notifications:
+        Notification.objects.filter(pk__in=[n.pk for n in notifications], emailed_at__isnull=True).update(
+            email_claimed_until=None, email_attempts=F("email_attempts") - 1
+        )
 
 
 def _claim_emails(notifications, limit: int | None) -> list[Notification]:

@@ -4,9 +4,12 @@ that many, a slow server leaves the rest untried for the next run, and a batch's
 from __future__ import annotations
 
 import datetime
+import socket
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.test import override_settings
 from django.utils import timezone
 
@@ -125,3 +128,64 @@ def test_a_claim_skips_emails_under_another_workers_lease_and_takes_expired_ones
     assert send_emails(Notification.objects.all()) == 3
     assert Notification.objects.get(pk=first.pk).emailed_at is None
     assert sorted(m.to[0] for m in mail.outbox) == sorted([second.recipient.email] + [n.recipient.email for n in rest])
+
+
+def test_the_tasks_time_limit_stops_the_batch_keeps_what_went_and_releases_the_rest(monkeypatch, readers):
+    """Celery's soft time limit arrives mid-send: not taken for a refused recipient and sent past."""
+    _inbox_only(monkeypatch, _payloads(3, readers))
+    real_message, started = notifications._message, []
+
+    def limited_message(batch, *args, **kwargs):
+        started.append(batch[0].pk)
+        if len(started) == 3:
+            raise SoftTimeLimitExceeded
+        return real_message(batch, *args, **kwargs)
+
+    monkeypatch.setattr(notifications, "_message", limited_message)
+    with pytest.raises(SoftTimeLimitExceeded):
+        send_emails(Notification.objects.all())
+    assert len(mail.outbox) == 2 and len(started) == 3
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == 2
+    interrupted = Notification.objects.get(pk=started[2])
+    assert interrupted.email_claimed_until is not None and interrupted.email_attempts == 1  # its lease runs out
+    rest = Notification.objects.filter(emailed_at__isnull=True).exclude(pk=started[2])
+    assert rest.count() == 3
+    assert set(rest.values_list("email_claimed_until", "email_attempts")) == {(None, 0)}  # released, untried
+
+
+def test_an_unreachable_mail_server_releases_the_claim(monkeypatch, readers):
+    _inbox_only(monkeypatch, _payloads(2, readers))
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with (
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
+        ),
+        pytest.raises(OSError),
+    ):
+        send_emails(Notification.objects.all())
+    assert set(Notification.objects.values_list("emailed_at", "email_claimed_until", "email_attempts")) == {
+        (None, None, 0)
+    }
+    assert send_emails(Notification.objects.all()) == 4  # the next run takes them all
+
+
+MARKED_AT_CLOSE: list[int] = []
+
+
+class RecordingCloseBackend(locmem.EmailBackend):
+    """Notes, when the connection is closed, how many notifications are already marked sent."""
+
+    def close(self):
+        MARKED_AT_CLOSE.append(Notification.objects.filter(emailed_at__isnull=False).count())
+        return super().close()
+
+
+@override_settings(EMAIL_BACKEND="tests.publishing.test_email_batches.RecordingCloseBackend")
+def test_the_last_emails_are_marked_before_the_connection_is_closed(monkeypatch, readers):
+    """Closing an SMTP connection (QUIT) can take EMAIL_TIMEOUT: the marks must not wait for it."""
+    _inbox_only(monkeypatch, _payloads(3, readers))
+    MARKED_AT_CLOSE.clear()
+    assert send_emails(Notification.objects.all()) == 6
+    assert MARKED_AT_CLOSE == [6]
