@@ -19,6 +19,7 @@ import contextlib
 import datetime
 import functools
 import logging
+import os
 import threading
 import time
 import uuid
@@ -134,7 +135,22 @@ def _hand_over(messages: list[tuple[str, str | None]]) -> None:
             start = not _waiting  # else a send of the waiting ones is queued already and will take these too
             _waiting.extend(messages)
         if start:
-            _sender.submit(_send_waiting)
+            try:
+                _sender.submit(_send_waiting)
+            except RuntimeError:  # the interpreter is shutting down: the sweeper sends them
+                with _waiting_lock:
+                    _waiting.clear()
+
+
+def _after_fork_in_child() -> None:
+    """A forked process sends its own messages: a sender thread and lock of its own, nothing of the parent's."""
+    global _sender, _waiting_lock
+    _sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+    _waiting_lock = threading.Lock()
+    _waiting.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _send_waiting() -> None:
@@ -250,16 +266,16 @@ def _claim(message_id: str) -> list[OutboxMessage]:
             return _claim_batch(kind, now, BATCH, exclude=message_id) if batched else []
         message.deliveries += 1
         if message.deliveries > MAX_DELIVERIES:
-            message.status = OutboxStatus.DEAD
-            message.last_error = f"Started {MAX_DELIVERIES} times without finishing: it may take its worker down."
-            message.save(update_fields=["deliveries", "status", "last_error"])
-            log.error("outbox message %s (%s) is dead: %s", message.pk, message.kind, message.last_error)
+            message.save(update_fields=["deliveries"])
+            _dead_after_starts([message.pk], kind)
             return []
         message.claimed_until = now + LEASE
         message.save(update_fields=["deliveries", "claimed_until"])
         claimed = [message]
         if batched:
-            claimed += _claim_batch(kind, now, BATCH - 1, exclude=message.pk)
+            # BATCH others besides its own: one task is sent for each BATCH messages handed over together, and
+            # its own may be one another batch holds already (run again after a worker died, or a duplicate).
+            claimed += _claim_batch(kind, now, BATCH, exclude=message.pk)
         return claimed
 
 
@@ -271,23 +287,27 @@ def _claim_batch(kind: str, now, limit: int, exclude) -> list[OutboxMessage]:
     """
     others = list(
         OutboxMessage.objects.select_for_update(no_key=True, skip_locked=True)
-        .filter(_lease_free(now), kind=kind, status=OutboxStatus.PENDING)
+        .filter(_lease_free(now), kind=kind, status=OutboxStatus.PENDING, next_attempt_at__lte=now)
         .exclude(pk=exclude)
         .order_by("created_at")[:limit]
     )
     worn_out = [m.pk for m in others if m.deliveries >= MAX_DELIVERIES]
     if worn_out:
-        OutboxMessage.objects.filter(pk__in=worn_out).update(
-            status=OutboxStatus.DEAD,
-            last_error=f"Started {MAX_DELIVERIES} times without finishing: it may take its worker down.",
-        )
-        log.error("outbox messages %s (%s) are dead: started %d times", worn_out, kind, MAX_DELIVERIES)
+        _dead_after_starts(worn_out, kind)
         others = [m for m in others if m.pk not in worn_out]
     if others:
         OutboxMessage.objects.filter(pk__in=[m.pk for m in others]).update(
             claimed_until=now + LEASE, deliveries=F("deliveries") + 1
         )
     return others
+
+
+def _dead_after_starts(ids: list, kind: str) -> None:
+    OutboxMessage.objects.filter(pk__in=ids).update(
+        status=OutboxStatus.DEAD,
+        last_error=f"Started {MAX_DELIVERIES} times without finishing: it may take its worker down.",
+    )
+    log.error("outbox messages %s (%s) are dead: started %d times without finishing", ids, kind, MAX_DELIVERIES)
 
 
 def run_message(message_id) -> str:
@@ -297,25 +317,51 @@ def run_message(message_id) -> str:
         return "skipped"
     kind = claimed[0].kind
     handler = HANDLERS.get(kind)
-    ids = [m.pk for m in claimed]
+    if handler is None:
+        _release(claimed, ValueError(f"Unknown outbox message kind {kind!r}"))
+        raise ValueError(f"Unknown outbox message kind {kind!r}")
     try:
-        if handler is None:
-            raise ValueError(f"Unknown outbox message kind {kind!r}")
         handler.run([m.payload for m in claimed])
     except Exception as error:
-        # Released for a later try (the task's own retry, or the sweeper after its backoff). With the database
-        # connection gone (the failure itself) the release fails too: the lease then runs out instead.
-        with contextlib.suppress(DatabaseError):
-            OutboxMessage.objects.filter(pk__in=ids).update(
-                claimed_until=None,
-                last_error=f"{type(error).__name__}: {error}"[:2000],
-                next_attempt_at=timezone.now() + _backoff(claimed[0].attempts + 1),
-            )
-        raise
-    OutboxMessage.objects.filter(pk__in=ids).update(
+        if len(claimed) == 1 or isinstance(error, DatabaseError):
+            _release(claimed, error)
+            raise
+        # One message of the batch may be at fault: each on its own, so the others are not held back with it.
+        failed = []
+        for message in claimed:
+            try:
+                handler.run([message.payload])
+            except Exception as own_error:
+                failed.append((message, own_error))
+            else:
+                _done([message])
+        for message, own_error in failed:
+            _release([message], own_error)
+        if failed:
+            raise failed[0][1] from None
+        return kind
+    _done(claimed)
+    return kind
+
+
+def _done(messages: list[OutboxMessage]) -> None:
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
         status=OutboxStatus.DONE, done_at=timezone.now(), claimed_until=None, last_error=""
     )
-    return kind
+
+
+def _release(messages: list[OutboxMessage], error: BaseException) -> None:
+    """Released for a later try (the task's own retry, or the sweeper after its backoff). A handler that raised
+    did not take its worker down: that start is not counted toward MAX_DELIVERIES (the sweeper's attempts and
+    backoff govern it). With the database connection gone (the failure itself) the release fails too: the
+    lease then runs out instead."""
+    with contextlib.suppress(DatabaseError):
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+            claimed_until=None,
+            deliveries=F("deliveries") - 1,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            next_attempt_at=timezone.now() + _backoff(messages[0].attempts + 1),
+        )
 
 
 # --- the sweeper -------------------------------------------------------------------------------------------

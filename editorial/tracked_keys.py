@@ -187,6 +187,18 @@ def _build(alias: str, key_prefix: str, config: dict) -> TrackedKeys | None:
     return TrackedKeys(cache._servers[0], key_prefix, cache.make_key(""))
 
 
+def _after_fork_in_child() -> None:
+    """A lock held by a thread of the parent at the fork would never be released in the child."""
+    global _instances_lock
+    _instances_lock = threading.Lock()
+    for tracked in _instances.values():
+        if tracked is not None:
+            tracked._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def reset() -> None:
     """Stop every tracking thread and forget them (tests that change the cache settings)."""
     with _instances_lock:

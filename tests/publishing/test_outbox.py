@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 from django.db import transaction
@@ -244,16 +245,23 @@ def test_messages_of_a_batched_kind_committed_together_travel_as_one_task_per_ba
     sent = []
     monkeypatch.setattr(outbox, "_eager", lambda: False)
     monkeypatch.setattr(outbox, "_send", sent.append)
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        for n in range(2 * outbox.BATCH + 3):
-            outbox.enqueue("notify", notify_payload(f"many:{n}"), dedupe_key=f"many:{n}")
-        outbox.enqueue("publish", {"request_id": 0}, dedupe_key="one-publish")
+    # The sender thread busy while the transaction's hand-overs arrive: they all wait for it together (how many
+    # arrive before it is free again is a matter of timing otherwise).
+    busy = threading.Event()
+    outbox._sender.submit(busy.wait, 10)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            for n in range(2 * outbox.BATCH + 3):
+                outbox.enqueue("notify", notify_payload(f"many:{n}"), dedupe_key=f"many:{n}")
+            outbox.enqueue("publish", {"request_id": 0}, dedupe_key="one-publish")
+    finally:
+        busy.set()
     outbox.wait_for_background_sends()
-    notify = list(OutboxMessage.objects.filter(kind="notify").order_by("created_at"))
-    # Each batch's first message carries it (however the hand-overs were grouped on the way to the sender).
-    assert sent.count(str(message("one-publish").pk)) == 1
-    assert 3 <= len(sent) - 1 <= len(notify)
-    assert str(notify[0].pk) in sent
+    notify = [str(m.pk) for m in OutboxMessage.objects.filter(kind="notify").order_by("created_at")]
+    # Each batch's first message carries it; the publish message has its own task.
+    assert sorted(sent) == sorted(
+        [notify[0], notify[outbox.BATCH], notify[2 * outbox.BATCH], str(message("one-publish").pk)]
+    )
 
 
 def test_tasks_for_groups_a_batched_kind_by_batch_and_leaves_the_others_one_each():
@@ -283,3 +291,41 @@ def test_a_done_message_of_an_unbatched_kind_is_skipped_without_a_lock(django_as
     done = message("done-publish").pk
     with django_assert_num_queries(1):
         assert outbox.run_message(done) == "skipped"
+
+
+def test_tasks_of_a_batched_kind_leave_no_message_for_the_sweeper_whatever_order_they_run_in(author):
+    """One task per BATCH messages handed over together: the task of the second batch may run first and take
+    the first task's own message; the first task then runs its own again and still finds room for the rest."""
+    count = 2 * outbox.BATCH
+    for n in range(count):
+        outbox.enqueue("notify", notify_payload(f"room:{n}", [author.pk]), dedupe_key=f"room:{n}")
+    ordered = list(OutboxMessage.objects.order_by("created_at"))
+    first_task, second_task = ordered[0], ordered[outbox.BATCH]
+
+    taken = {m.pk for m in outbox._claim(str(second_task.pk))}
+    assert first_task.pk in taken  # the oldest, with the second task's batch
+    taken |= {m.pk for m in outbox._claim(str(first_task.pk))}
+
+    assert taken == {m.pk for m in ordered}
+
+
+def test_one_payload_that_raises_does_not_hold_back_or_dead_letter_its_batch(author):
+    """A handler that raises has not taken its worker down: the batch's messages are run one by one, the
+    others are done, and the one at fault backs off without counting toward MAX_DELIVERIES."""
+    outbox.enqueue("notify", {"kind": "submitted"}, dedupe_key="broken")  # no event key: the handler raises
+    for n in range(3):
+        outbox.enqueue("notify", notify_payload(f"mate:{n}", [author.pk]), dedupe_key=f"mate:{n}")
+
+    with pytest.raises(KeyError):
+        outbox.run_message(message("mate:0").pk)
+
+    assert {message(f"mate:{n}").status for n in range(3)} == {OutboxStatus.DONE}
+    assert Notification.objects.filter(recipient=author).count() == 3
+    broken = message("broken")
+    assert broken.status == OutboxStatus.PENDING and broken.deliveries == 0 and "KeyError" in broken.last_error
+    assert broken.next_attempt_at > timezone.now() and broken.claimed_until is None
+    # Backing off: a batch leaves it alone meanwhile, however many batches run.
+    for n in range(outbox.MAX_DELIVERIES + 1):
+        outbox.enqueue("notify", notify_payload(f"later:{n}", [author.pk]), dedupe_key=f"later:{n}")
+        assert outbox.run_message(message(f"later:{n}").pk) == "notify"
+    assert message("broken").status == OutboxStatus.PENDING and message("broken").deliveries == 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -137,6 +138,8 @@ class HeldPages:
 
 
 held_pages = HeldPages()
+# A lock held by a thread of the parent at a fork would never be released in the child.
+os.register_at_fork(after_in_child=lambda: setattr(held_pages, "_lock", threading.Lock()))
 
 
 class PublicPageCache:
