@@ -24,6 +24,15 @@ BODY = (
     "## From the Guidelines\n\nStatins lower LDL cholesterol [1].\n\n"
     "## From the Research\n\nA trial found fewer events [2]."
 )
+# A body whose claims include doses (claim verification, doses_need_verification), citing the two REFERENCES.
+DOSE_BODY = (
+    "## From the Guidelines\n\n"
+    "Statins lower LDL cholesterol [1]. Take atorvastatin 20 mg once daily [1].\n\n"
+    "Muscle aches are the most commonly reported side effect of treatment.\n\n"
+    "## From the Research\n\n"
+    "A trial found fewer events [2]. Rosuvastatin 5-10 mg daily was used."
+)
+
 REFERENCES = [
     {"kind": "guideline", "citation": "ESC/EAS Guidelines for the management of dyslipidaemias", "year": 2019},
     {"kind": "research", "citation": "Trial of statins in primary prevention", "year": 2016, "pmid": "12345"},

@@ -48,16 +48,7 @@ def add_annotations(article, n: int, users: list, resolver) -> None:
     assert all(a.pk for a in annotations)
     AnnotationAnchor.objects.bulk_create(
         [
-            AnnotationAnchor(
-                annotation=a,
-                revision=revision,
-                exact=anchor.exact,
-                prefix=anchor.prefix,
-                suffix=anchor.suffix,
-                start=anchor.start,
-                end=anchor.end,
-                method="original",
-            )
+            AnnotationAnchor.for_anchor(a, revision, anchor, "original")
             for a, anchor in zip(annotations, itertools.cycle(anchors), strict=False)
         ]
     )

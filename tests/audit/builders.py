@@ -15,6 +15,13 @@ from tests.factories import BODY, PASSWORD, make_article, sign_decision
 EDITED_BODY = BODY.replace("fewer events", "fewer cardiovascular events")
 
 
+def sql(statement: str, params=()) -> int:
+    """Run a statement as an attacker with database access would; the number of rows it touched."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
 def full_review(author, editor, board, board2, *, title: str = "Do statins prevent heart attacks?") -> Article:
     """One article through every kind of event: revisions, transitions, assignments, declarations, decisions.
 

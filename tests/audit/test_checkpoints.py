@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.test import override_settings
 
 from articles.models import Article
@@ -18,14 +18,9 @@ from editorial.checkpoints import load_checkpoints, write_checkpoint
 from editorial.models import AuditChainHead, AuditEvent
 from editorial.services import assignments as assignment_services
 from editorial.verification import verify_audit
-from tests.audit.builders import drop_append_only_triggers, full_review
+from tests.audit.builders import drop_append_only_triggers, full_review, sql
 
 pytestmark = pytest.mark.django_db
-
-
-def sql(statement: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 def run_verify(*args) -> tuple[int, str]:

@@ -15,17 +15,11 @@ from editorial.services import publishing
 from editorial.verification import verify_audit
 from reviewers.models import Decision, RevisionApproval
 from reviewers.selectors import review_statuses
-from tests.audit.builders import drop_append_only_triggers
+from tests.audit.builders import drop_append_only_triggers, sql
 from tests.factories import reviewed_article
 from tests.pages.public.helpers import new_version, references
 
 pytestmark = pytest.mark.django_db
-
-
-def sql(statement: str, params=()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.db import connection
 
 from editorial.audit import verify_chain
 from editorial.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from tests.audit.builders import chain_of_about_30, drop_append_only_triggers
+from tests.audit.builders import chain_of_about_30, drop_append_only_triggers, sql
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,6 @@ def chain(author, editor, board, board2):
     assert verify_chain().ok
     drop_append_only_triggers()
     return events
-
-
-def sql(statement: str, params=()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
 
 
 def json_param() -> str:

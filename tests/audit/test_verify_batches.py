@@ -13,16 +13,10 @@ from django.db import connection, transaction
 from editorial import audit
 from editorial.audit import record_event, verify_chain
 from editorial.models import AuditEvent
-from tests.audit.builders import drop_append_only_triggers
+from tests.audit.builders import drop_append_only_triggers, sql
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
-
-
-def sql(statement: str, params=()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
 
 
 @pytest.fixture

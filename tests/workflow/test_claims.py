@@ -16,18 +16,10 @@ from editorial.services import claims as claim_services
 from editorial.services import workflow
 from reviewers.claims import find_claims, revision_claims
 from reviewers.models import ClaimVerification, Decision
-from tests.factories import PASSWORD, make_user, reviewed_article, sign_decision
+from tests.factories import DOSE_BODY, PASSWORD, make_user, reviewed_article, sign_decision
 from tests.workflow.helpers import article_url, assert_error
 
 pytestmark = pytest.mark.django_db
-
-DOSE_BODY = (
-    "## From the Guidelines\n\n"
-    "Statins lower LDL cholesterol [1]. Take atorvastatin 20 mg once daily [1].\n\n"
-    "Muscle aches are the most commonly reported side effect of treatment.\n\n"
-    "## From the Research\n\n"
-    "A trial found fewer events [2]. Rosuvastatin 5-10 mg daily was used."
-)
 
 
 def fresh(article) -> Article:

@@ -11,21 +11,13 @@ from articles.models import Article, ArticleState
 from editorial.services import claims as claim_services
 from reviewers.claims import revision_claims
 from reviewers.models import ClaimVerification
-from tests.factories import PASSWORD, sign_decision
+from tests.factories import DOSE_BODY, PASSWORD, sign_decision
 from tests.pages.public.helpers import page_url
 from tests.pages.public.test_caching import MAX_COLD_PAGE_QUERIES
 from tests.pages.workspace.helpers import audit_count, shown, workspace_url
 from tests.pages.workspace.test_query_counts import MAX_WORKSPACE_QUERIES, count
 
 pytestmark = pytest.mark.django_db
-
-DOSE_BODY = (
-    "## From the Guidelines\n\n"
-    "Statins lower LDL cholesterol [1]. Take atorvastatin 20 mg once daily [1].\n\n"
-    "Muscle aches are the most commonly reported side effect of treatment.\n\n"
-    "## From the Research\n\n"
-    "A trial found fewer events [2]. Rosuvastatin 5-10 mg daily was used."
-)
 
 
 def claims_of(article):
