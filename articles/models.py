@@ -8,7 +8,10 @@ import json
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .rendering import RenderedBody, render_body
 
 
 class ArticleState(models.TextChoices):
@@ -219,6 +222,18 @@ class Revision(ImmutableModel):
     @property
     def machine_drafted(self) -> bool:
         return self.source == RevisionSource.MACHINE
+
+    @cached_property
+    def rendered(self) -> RenderedBody:
+        """The body as today's renderer gives it, rendered once per instance."""
+        return render_body(self.body)
+
+    @property
+    def blocks(self) -> list[tuple[str, int, int]] | None:
+        """The rendered blocks (headings, paragraphs, list items, code), counted in `text`; None when today's
+        renderer no longer gives the frozen text, and the blocks would cut sentences at the wrong places
+        (whoever reads them then falls back to blank lines)."""
+        return self.rendered.blocks if self.rendered.text == self.text else None
 
     def source_dict(self) -> dict:
         return {"kind": self.source, "model": self.source_model, "note": self.source_note}

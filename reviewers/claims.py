@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from articles.models import Revision
-from articles.rendering import render_body
 
 from . import checks
 
@@ -72,16 +71,6 @@ def find_claims(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> lis
     return claims
 
 
-def _blocks(revision: Revision) -> list[tuple[str, int, int]] | None:
-    rendered = revision.__dict__.get("_rendered")
-    if rendered is None:
-        rendered = render_body(revision.body)
-        revision.__dict__["_rendered"] = rendered
-    # Blocks count in the renderer's text; if today's renderer no longer gives the frozen text, fall back
-    # to paragraphs rather than cut sentences at the wrong places.
-    return rendered.blocks if rendered.text == revision.text else None
-
-
 def sentence_spans(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> list[tuple[int, int]]:
     """(start, end) of every sentence of the text, headings and list items included, in text order."""
     return [
@@ -92,8 +81,8 @@ def sentence_spans(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> 
 def changed_sentences(old: Revision, new: Revision) -> list[tuple[int, int]]:
     """(start, end) in the new revision's text of each sentence whose wording is not in the old revision:
     what a member who signed the old one has not read."""
-    before = {sentence_hash(old.text[a:b]) for a, b in sentence_spans(old.text, _blocks(old))}
-    return [(a, b) for a, b in sentence_spans(new.text, _blocks(new)) if sentence_hash(new.text[a:b]) not in before]
+    before = {sentence_hash(old.text[a:b]) for a, b in sentence_spans(old.text, old.blocks)}
+    return [(a, b) for a, b in sentence_spans(new.text, new.blocks) if sentence_hash(new.text[a:b]) not in before]
 
 
 def overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -105,6 +94,6 @@ def revision_claims(revision: Revision) -> list[Claim]:
     revision object: a page and the services it asks read it more than once."""
     cached = revision.__dict__.get("_claims")
     if cached is None:
-        cached = find_claims(revision.text, _blocks(revision))
+        cached = find_claims(revision.text, revision.blocks)
         revision.__dict__["_claims"] = cached
     return cached

@@ -18,7 +18,6 @@ from collections.abc import Collection, Iterable
 from django.utils import timezone
 
 from articles.models import ANNOTATABLE_STATES, Article, Revision
-from articles.rendering import render_body
 from editorial.audit import record_event
 from editorial.models import ReferenceRetraction
 from editorial.outbox import enqueue, handles
@@ -53,14 +52,10 @@ def retracted_identifiers() -> set[str]:
 
 def revision_findings(revision: Revision, retracted: Collection[str] | None = None) -> list[Finding]:
     """What every rule finds on the revision, against the retraction list (read now unless given)."""
-    rendered = render_body(revision.body)
-    # The blocks tell headings from paragraphs; a renderer that has changed since the revision was made (its
-    # text differs from the frozen one) would misplace them, so the rules then fall back to blank lines.
-    blocks = rendered.blocks if rendered.text == revision.text else None
     references = [r.as_dict() for r in revision.references.all()]
     if retracted is None:
         retracted = retracted_identifiers()
-    return run_checks(revision.text, blocks, references, retracted)
+    return run_checks(revision.text, revision.blocks, references, retracted)
 
 
 @service_transaction

@@ -17,7 +17,6 @@ from articles.models import (
     PublishRequestStatus,
     Revision,
 )
-from articles.rendering import render_body
 from editorial import permissions
 from editorial.audit import record_event
 from editorial.exceptions import InvalidInput, StateConflict
@@ -196,7 +195,7 @@ def run_publication(request_id: int) -> PublishedVersion | None:
         request=request,
         published_by=request.requested_by,
         published_at=now,
-        html=render_body(request.revision.body).html,
+        html=request.revision.rendered.html,
     )
     previous = article.live_version_id
     article.live_version = version

@@ -64,13 +64,14 @@ def make_revision(article: Article, *, number: int, author, content: RevisionCon
     """Write revision `number` of the article with its references (the caller makes it current)."""
     refs = _numbered(content.references)
     source = content.source or {}
+    rendered = render_body(content.body)
     revision = Revision.objects.create(
         article=article,
         number=number,
         title=content.title,
         body=content.body,
         plain_language_summary=content.summary,
-        text=render_body(content.body).text,
+        text=rendered.text,
         author=author,
         change_summary=change_summary,
         content_hash=content_hash(content.title, content.body, refs, content.summary),
@@ -79,6 +80,7 @@ def make_revision(article: Article, *, number: int, author, content: RevisionCon
         source_note=source.get("note") or "",
     )
     Reference.objects.bulk_create([Reference(revision=revision, **r) for r in refs])
+    revision.rendered = rendered  # what the checks and the claims read next, not rendered again
     return revision
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from articles.models import DECISION_TRANSITIONS, TRANSITION_NAMES, Article, ArticleState, RereviewReason
-from articles.rendering import check_citations, render_body
+from articles.rendering import check_citations
 from editorial import outbox, permissions
 from editorial.audit import record_event
 from editorial.exceptions import EditorialError, Forbidden, InvalidInput, NotFound, StateConflict
@@ -160,7 +160,7 @@ def submit_article(article: Article, *, actor, comment: str = "") -> Article:
     article = lock_article(article)
     check_transition(article, "submit", actor)
     revision = article.current_revision
-    report = check_citations(render_body(revision.body).citations, [r.number for r in revision.references.all()])
+    report = check_citations(revision.rendered.citations, [r.number for r in revision.references.all()])
     if not report.complete:
         raise StateConflict(report.sentence(), "citations_incomplete", missing=report.missing, uncited=report.uncited)
     if article.first_submitted_at is None:

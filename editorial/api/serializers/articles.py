@@ -6,7 +6,6 @@ from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from articles.models import Article, PublicationPolicy, ReferenceKind, Revision, RevisionSource
-from articles.rendering import render_body
 
 from .fields import LimitedSerializer
 
@@ -179,7 +178,7 @@ class RevisionOutput(RevisionSummaryOutput):
         ]
 
     def get_html(self, revision) -> str:
-        return render_body(revision.body).html
+        return revision.rendered.html
 
 
 class DiffOutput(serializers.Serializer):
