@@ -55,12 +55,16 @@ def find_claims(text: str, blocks: Sequence[tuple[str, int, int]] | None) -> lis
     claims: list[Claim] = []
     seen: dict[str, int] = {}
     for segment in checks.text_segments(text, blocks):
-        if segment.tag == "pre":
-            continue  # code is not a claim
         doses = dose_statements(text, segment.start, segment.end)
+        code = segment.tag == "pre"
+        if code and not doses:
+            continue
         for start, end in checks.split_sentences(text, segment.start, segment.end):
             sentence = text[start:end]
-            markers = tuple(dict.fromkeys(int(m.group(1)) for m in checks.MARKER_PATTERN.finditer(sentence)))
+            # In code a "[1]" cites nothing, but a dose is a dose wherever it stands: the dosage check flags it.
+            markers = (
+                () if code else tuple(dict.fromkeys(int(m.group(1)) for m in checks.MARKER_PATTERN.finditer(sentence)))
+            )
             in_sentence = tuple(" ".join(text[a:b].split()) for a, b in doses if start <= a < end)
             if not markers and not in_sentence:
                 continue

@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article
+from articles.rendering import render_body
 from editorial.audit import verify_chain
 from editorial.exceptions import Forbidden, InvalidInput, StateConflict
 from editorial.models import AuditEvent
 from editorial.services import articles as article_services
 from editorial.services import claims as claim_services
 from editorial.services import workflow
+from reviewers.checks import run_checks
 from reviewers.claims import find_claims, revision_claims
 from reviewers.models import ClaimVerification, Decision
 from tests.factories import DOSE_BODY, PASSWORD, make_user, reviewed_article, sign_decision
@@ -51,13 +53,25 @@ def strict(author, editor, board, board2):
 
 
 def test_claims_are_sentences_with_a_marker_or_a_dose():
-    text = "Statins lower LDL [1]. Take 20 mg daily. Muscle aches happen often.\n\nCode 5 mg"
-    claims = find_claims(text, [("p", 0, 67), ("pre", 69, 78)])
+    text = "Statins lower LDL [1]. Take 20 mg daily. Muscle aches happen often.\n\nCode [2]\n\nCode 5 mg"
+    claims = find_claims(text, [("p", 0, 67), ("pre", 69, 77), ("pre", 79, 88)])
+    # In code a marker cites nothing, but a dose is still a dose: the dosage check flags it, so the member
+    # verifies it (doses_need_verification).
     assert [(c.sentence, c.references, c.doses) for c in claims] == [
         ("Statins lower LDL [1].", (1,), ()),
         ("Take 20 mg daily.", (), ("20 mg daily",)),
+        ("Code 5 mg", (), ("5 mg",)),
     ]
     assert claims[1].reference_choices([1, 2]) == [1, 2] and claims[0].reference_choices([1, 2]) == [1]
+
+
+def test_every_dose_the_dosage_check_flags_is_a_claim_to_verify():
+    """Indented by mistake, a dose line is a code block: the check flags it, so approving must wait for it."""
+    body = "Statins lower LDL cholesterol [1].\n\n    Give atorvastatin 20 mg daily\n"
+    rendered = render_body(body)
+    flagged = [f.exact for f in run_checks(rendered.text, rendered.blocks, [], set()) if f.rule == "dosage"]
+    claimed = [d for c in find_claims(rendered.text, rendered.blocks) for d in c.doses]
+    assert flagged == claimed == ["20 mg daily"]
 
 
 def test_the_same_sentence_twice_is_two_claims():
