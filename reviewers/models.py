@@ -345,3 +345,8 @@ class ClaimVerification(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.member_id} verified r{self.revision_id} {self.claim_key[:8]} against [{self.reference}]"
+
+    @property
+    def carried(self) -> bool:
+        """Carried over from an earlier revision, where the sentence and its source were unchanged."""
+        return self.carried_from_id is not None

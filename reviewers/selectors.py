@@ -268,7 +268,7 @@ def claim_progress(revision: Revision, member) -> ClaimProgress:
     (a page asks for each transition it offers)."""
     known = revision.__dict__.setdefault("_claim_progress", {})
     if member.pk not in known:
-        rows = ClaimVerification.objects.filter(revision=revision, member=member).select_related("carried_from")
+        rows = ClaimVerification.objects.filter(revision=revision, member=member)
         known[member.pk] = ClaimProgress(revision_claims(revision), {v.claim_key: v for v in rows})
     return known[member.pk]
 

@@ -25,19 +25,13 @@ class ClaimVerificationOutput(serializers.Serializer):
     reference = serializers.IntegerField()
     is_dose = serializers.BooleanField()
     verified_at = serializers.DateTimeField(source="created_at")
-    carried = serializers.SerializerMethodField(help_text="Carried over from an earlier revision, unchanged.")
-
-    def get_carried(self, verification) -> bool:
-        return verification.carried_from_id is not None
+    carried = serializers.BooleanField(read_only=True, help_text="Carried over from an earlier revision, unchanged.")
 
 
 class YourVerification(serializers.Serializer):
     reference = serializers.IntegerField()
     verified_at = serializers.DateTimeField(source="created_at")
-    carried = serializers.SerializerMethodField()
-
-    def get_carried(self, verification) -> bool:
-        return verification.carried_from_id is not None
+    carried = serializers.BooleanField(read_only=True)
 
 
 class ClaimOutput(serializers.Serializer):
