@@ -31,10 +31,19 @@ class Claim:
     def is_dose(self) -> bool:
         return bool(self.doses)
 
+    def element_id(self) -> str:
+        return claim_element_id(self.key)
+
     def reference_choices(self, numbers: Sequence[int]) -> list[int]:
         """What the claim may be verified against: its own markers, or any reference when it cites none
         (a dose statement without a marker is still checked against a source)."""
         return list(self.references) if self.references else sorted(numbers)
+
+
+def claim_element_id(claim_key: str) -> str:
+    """A claim's id in the workspace page: short, and distinct for a repeated sentence (its "#2")."""
+    digest, _, repeat = claim_key.partition("#")
+    return f"claim-{digest[:12]}" + (f"-{repeat}" if repeat else "")
 
 
 def dose_statements(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -33,7 +33,7 @@ from editorial.services import annotations as annotation_services
 from editorial.services import assignments as assignment_services
 from editorial.services import claims as claim_services
 from editorial.services import workflow
-from reviewers.claims import changed_sentences, overlaps
+from reviewers.claims import changed_sentences, claim_element_id, overlaps
 from reviewers.models import AnnotationKind, AnnotationStatus, Decision, Verdict
 from reviewers.selectors import (
     anchors_on_revision,
@@ -508,7 +508,7 @@ def claim_verify(request, article_id: int):
     )
     # Back to the claim just verified, so that the keyboard carries on from it (the fragment moves the focus
     # start to it); after a refusal, to the list with the message.
-    fragment = f"claim-{verification.claim_key[:12]}" if verification is not None else "claims"
+    fragment = claim_element_id(verification.claim_key) if verification is not None else "claims"
     return redirect(_workspace_url(article.pk, fragment=fragment))
 
 

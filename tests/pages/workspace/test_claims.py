@@ -50,13 +50,27 @@ def test_verifying_moves_the_count_and_returns_to_the_claim(signed_in, dosed, bo
     client = signed_in(board)
     claim = claims_of(dosed)[1]
     response = verify(client, dosed, claim)
-    assert response.status_code == 302 and response["Location"].endswith(f"#claim-{claim.key[:12]}")
+    assert response.status_code == 302 and response["Location"].endswith(f"#{claim.element_id()}")
     html = client.get(response["Location"]).content.decode()
     assert "Claim verified against [1]." in html
     assert "1 of 4</strong> claims verified by you" in html
-    item = html.split(f'id="claim-{claim.key[:12]}"')[1].split("</li>")[0]
+    item = html.split(f'id="{claim.element_id()}"')[1].split("</li>")[0]
     assert "Verified by you against [1]" in item and "claim-form" not in item
     assert ClaimVerification.objects.get().member == board
+
+
+def test_a_repeated_sentence_has_an_id_of_its_own_and_verifying_it_returns_to_it(signed_in, build, board):
+    sentence = "Take atorvastatin 20 mg daily [1]."
+    repeated = build(ArticleState.UNDER_REVIEW, body=f"{sentence}\n\n{sentence}\n\nA trial found fewer events [2].")
+    first, second, _ = claims_of(repeated)
+    assert second.key == first.key + "#2" and first.element_id() != second.element_id()
+    client = signed_in(board)
+    html = client.get(workspace_url(repeated)).content.decode()
+    assert html.count(f'id="{first.element_id()}"') == html.count(f'id="{second.element_id()}"') == 1
+    response = verify(client, repeated, second)
+    assert response.status_code == 302 and response["Location"].endswith(f"#{second.element_id()}")
+    item = client.get(response["Location"]).content.decode().split(f'id="{second.element_id()}"')[1].split("</li>")[0]
+    assert "Verified by you against [1]" in item
 
 
 def test_other_roles_see_no_claim_forms(signed_in, dosed, author, editor, auditor):
