@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from articles.models import Article
+from articles.models import Article, Revision
 from articles.selectors import visible_articles
-from editorial.exceptions import TooLarge
+from editorial.exceptions import InvalidInput, TooLarge
 from editorial.limits import body_limit, text_limit
 from editorial.services.common import lock_visible_article
 
@@ -66,6 +66,10 @@ class SizeLimitMixin:
         enforce_size_limits(request, self.long_text_fields)
 
 
+# The schema of a `?revision=` number: anything but digits is 400 (EditorialAPIView.revision_param).
+REVISION_NUMBER = {"type": "integer", "minimum": 1}
+
+
 class EditorialAPIView(SizeLimitMixin, APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         """An error is API.md's JSON body whatever format was asked for (`?format=csv`, `?format=jsonld`)."""
@@ -73,6 +77,16 @@ class EditorialAPIView(SizeLimitMixin, APIView):
         if getattr(response, "exception", False) and getattr(renderer, "media_type", None) != "application/json":
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def revision_param(self, article: Article) -> Revision:
+        """The revision `?revision=n` names (default: the current one); 400 for anything but digits, 404 for a
+        number the article has no revision of."""
+        number = self.request.query_params.get("revision")
+        if number is None:
+            return article.current_revision
+        if not number.isdigit():
+            raise InvalidInput("revision must be a revision number.", errors={"revision": ["Not an integer."]})
+        return get_object_or_404(Revision, article=article, number=int(number))
 
     def get_article(self, article_id: int, *, lock: bool = False) -> Article:
         """The article, or 404 when it does not exist or this user may not see it. With `lock` (inside

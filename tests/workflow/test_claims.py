@@ -266,6 +266,7 @@ def test_api_lists_the_claims_with_your_verifications(api, strict, board, board2
     assert api.as_user(board2).get(claims_url(strict)).json()["results"][-1]["verified_by_you"] is None
     assert client.get(claims_url(strict) + "?revision=9").status_code == 404
     assert_error(client.get(claims_url(strict) + "?revision=x"), 400, "invalid")
+    assert_error(client.get(claims_url(strict) + "?revision=-1"), 400, "invalid")  # as the schema's minimum says
 
 
 def test_api_refusals_in_order_and_nothing_recorded(api, strict, author, board):

@@ -12,16 +12,13 @@ from rest_framework.response import Response
 
 from articles.models import Revision
 from editorial import permissions
-from editorial.exceptions import InvalidInput
 from editorial.services import annotations as annotation_services
 from reviewers.models import Annotation, AnnotationAnchor
 from reviewers.selectors import anchors_on_revision
 
-from ..base import EditorialAPIView
+from ..base import REVISION_NUMBER, EditorialAPIView
 from ..serializers import annotations as s
 
-# A revision number: anything but digits is 400 (`_revision_param`).
-NUMBER = {"type": "integer", "minimum": 1}
 MOTIVATION = {
     "comment": "commenting",
     "suggestion": "editing",
@@ -34,15 +31,6 @@ MOTIVATION = {
 class JSONLDRenderer(JSONRenderer):
     media_type = "application/ld+json"
     format = "jsonld"
-
-
-def _revision_param(request, article) -> Revision:
-    number = request.query_params.get("revision")
-    if number is None:
-        return article.current_revision
-    if not number.isdigit():
-        raise InvalidInput("revision must be a revision number.", errors={"revision": ["Not an integer."]})
-    return get_object_or_404(Revision, article=article, number=int(number))
 
 
 def _anchor_for(annotation: Annotation, revision: Revision | None) -> AnnotationAnchor:
@@ -108,13 +96,15 @@ def as_web_annotation(anchor: AnnotationAnchor, request) -> dict:
 class AnnotationListCreate(EditorialAPIView, ListAPIView):
     serializer_class = s.AnnotationOutput
 
-    @extend_schema(parameters=[OpenApiParameter("revision", NUMBER, description="default: the current revision")])
+    @extend_schema(
+        parameters=[OpenApiParameter("revision", REVISION_NUMBER, description="default: the current revision")]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         article = self.get_article(self.kwargs["article_id"])
-        return anchors_on_revision(_revision_param(self.request, article))
+        return anchors_on_revision(self.revision_param(article))
 
     @extend_schema(request=s.AnnotationInput, responses={201: s.AnnotationOutput})
     def post(self, request, article_id: int):
@@ -141,7 +131,7 @@ class AnnotationDetail(EditorialAPIView):
     renderer_classes = [JSONRenderer, JSONLDRenderer]
 
     @extend_schema(
-        parameters=[OpenApiParameter("revision", NUMBER), OpenApiParameter("format", enum=["json", "jsonld"])],
+        parameters=[OpenApiParameter("revision", REVISION_NUMBER), OpenApiParameter("format", enum=["json", "jsonld"])],
         responses={
             (200, "application/json"): s.AnnotationOutput,
             (200, "application/ld+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="a W3C Web Annotation"),
@@ -150,7 +140,7 @@ class AnnotationDetail(EditorialAPIView):
     def get(self, request, article_id: int, annotation_id: int):
         article = self.get_article(article_id)
         annotation = get_object_or_404(Annotation, article=article, pk=annotation_id)
-        revision = _revision_param(request, article) if "revision" in request.query_params else None
+        revision = self.revision_param(article) if "revision" in request.query_params else None
         anchor = _anchor_for(annotation, revision or article.current_revision)
         if request.accepted_renderer.format == "jsonld":
             return Response(as_web_annotation(anchor, request), content_type="application/ld+json")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
-from articles.models import Revision
 from editorial import permissions
-from editorial.exceptions import InvalidInput
 from editorial.services import claims as claim_services
 from editorial.services.common import locked_request
 from reviewers.selectors import claim_progress
 
-from ..base import EditorialAPIView
+from ..base import REVISION_NUMBER, EditorialAPIView
 from ..serializers import claims as s
 
 
@@ -27,24 +23,14 @@ class ClaimListVerify(EditorialAPIView, ListAPIView):
     serializer_class = s.ClaimOutput
 
     @extend_schema(
-        parameters=[OpenApiParameter("revision", OpenApiTypes.INT, description="Default: the current revision.")]
+        parameters=[OpenApiParameter("revision", REVISION_NUMBER, description="Default: the current revision.")]
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         article = self.get_article(self.kwargs["article_id"])
-        number = self.request.query_params.get("revision", "").strip()
-        if not number:
-            revision = article.current_revision
-        else:
-            try:
-                number = int(number)
-            except ValueError:
-                raise InvalidInput(
-                    "The revision is a number.", errors={"revision": ["A valid integer is required."]}
-                ) from None
-            revision = get_object_or_404(Revision, article=article, number=number)  # 0 or less: none such
+        revision = self.revision_param(article)
         numbers = [r.number for r in revision.references.all()]
         progress = claim_progress(revision, self.request.user)
         return [
