@@ -9,9 +9,10 @@ import pytest
 
 from articles.models import Article
 from editorial.services import annotations as annotation_services
+from editorial.services import articles as article_services
 from editorial.services import workflow
 from reviewers.models import Annotation, AnnotationAnchor, Assignment, Decision
-from tests.factories import PASSWORD, reviewed_article, sign_decision
+from tests.factories import BODY, PASSWORD, reviewed_article, sign_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,19 @@ def test_a_new_round_makes_an_earlier_decision_not_count(author, editor, board):
     assert [d.in_current_round(article) for d in Decision.objects.filter(article=article)] == [False]
     assert list(Assignment.objects.pending().values_list("reviewer", flat=True)) == [board.pk]
     assert Assignment.objects.filter(article=article).with_decided().get().decided is False
+
+
+def test_a_new_revision_makes_an_earlier_decision_not_count(author, editor, board):
+    """After changes were requested the article moves on to revision 2: both forms of the rule agree."""
+    article = reviewed_article(author, editor, [board], state="under_review")
+    sign_decision(article, verdict="request_changes", actor=board, password=PASSWORD, comment="Fix it")
+    workflow.revise_article(Article.objects.get(pk=article.pk), actor=author)
+    article_services.edit_article(Article.objects.get(pk=article.pk), actor=author, body=BODY + " More.")
+    article = Article.objects.get(pk=article.pk)
+    decision = Decision.objects.get(article=article)
+    assert decision.revision_id != article.current_revision_id
+    assert not Decision.objects.filter(article=article).current_round().exists()
+    assert decision.in_current_round(article) is False
 
 
 def test_pending_excludes_articles_out_of_review(author, editor, board):

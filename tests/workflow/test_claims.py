@@ -157,6 +157,19 @@ def test_a_claim_is_verified_once(strict, board):
     refused(StateConflict, "already_verified", strict, actor=board, revision_number=1, claim_key=key, reference=1)
 
 
+def test_an_earlier_revision_is_refused_as_stale(author, editor, board):
+    """Revision 1 exists but revision 2 is current (resubmitted): verifying on 1 is 409, nothing recorded."""
+    article = reviewed_article(author, editor, [board], state="under_review", body=DOSE_BODY)
+    old_key = claims_of(article)[0].key
+    sign_decision(article, verdict="request_changes", actor=board, password=PASSWORD, comment="Fix the dose")
+    workflow.revise_article(fresh(article), actor=author)
+    article_services.edit_article(fresh(article), actor=author, body=DOSE_BODY.replace("20 mg", "40 mg"))
+    workflow.submit_article(fresh(article), actor=author)
+    workflow.start_review(fresh(article), actor=editor)
+    refused(StateConflict, "stale_revision", fresh(article), actor=board, revision_number=1, claim_key=old_key,
+            reference=1)  # fmt: skip
+
+
 def test_approve_is_refused_while_a_dose_is_unverified_and_records_nothing(api, strict, board):
     # Every claim verified but the doses: those are what the setting asks for.
     for claim in claims_of(strict):
