@@ -208,6 +208,12 @@ def _raise_membership(refusal: Refusal | None) -> Refusal | None:
     return refusal
 
 
+def reviewer_facts_read(article: Article) -> dict[int, ReviewerFacts]:
+    """The reviewer facts already read for this article object (user id -> ReviewerFacts), for a page that
+    needs them again (the quorum) without reading them twice."""
+    return article.__dict__.get("_reviewer_facts", {})
+
+
 def reviewer_facts_for(article: Article, user) -> ReviewerFacts:
     """The member's profile, assignment and declaration on the article, read once per article object: a
     request asks twice (the view's 403 and the service's); the service asks again under the lock with the

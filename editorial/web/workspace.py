@@ -358,7 +358,7 @@ def workspace_page(request, article, *, revision=None, annotation_form=None, dec
         "since": since,
         "orphans": [by_id[a.annotation.pk] for a in orphans],
         "references": references,
-        "quorum": quorum_status(article, article.__dict__.get("_reviewer_facts"), decisions),
+        "quorum": quorum_status(article, permissions.reviewer_facts_read(article), decisions),
         "blocking_ids": facts.open_blocking_ids,
         "transitions": [
             {**t, "label": TRANSITION_LABELS.get(t["name"], t["name"])}
