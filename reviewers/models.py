@@ -318,6 +318,12 @@ class RevisionApproval(ImmutableModel):
         return f"r{self.revision_id} approved {self.approved_at:%Y-%m-%d}"
 
 
+# Bounds of what a verification names, for the form and the API: a claim key (64 hex digits, "#n" for a repeat)
+# and a reference number.
+CLAIM_KEY_LENGTH = 80
+MAX_REFERENCE_NUMBER = 10_000
+
+
 class ClaimVerification(ImmutableModel):
     """A board member's word that one claim of a revision says what its source says: "verified against [n]".
 
@@ -328,7 +334,9 @@ class ClaimVerification(ImmutableModel):
 
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="claim_verifications")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_verifications")
-    claim_key = models.CharField(max_length=80, help_text="SHA-256 of the sentence, with #n for a repeat.")
+    claim_key = models.CharField(
+        max_length=CLAIM_KEY_LENGTH, help_text="SHA-256 of the sentence, with #n for a repeat."
+    )
     sentence = models.TextField()
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()

@@ -34,7 +34,7 @@ from editorial.services import assignments as assignment_services
 from editorial.services import claims as claim_services
 from editorial.services import workflow
 from reviewers.claims import changed_sentences, claim_element_id, overlaps
-from reviewers.models import AnnotationKind, AnnotationStatus, Decision, Verdict
+from reviewers.models import CLAIM_KEY_LENGTH, MAX_REFERENCE_NUMBER, AnnotationKind, AnnotationStatus, Decision, Verdict
 from reviewers.selectors import (
     anchors_on_revision,
     board_profile,
@@ -119,8 +119,8 @@ class TransitionForm(LimitedForm):
 
 class ClaimForm(LimitedForm):
     revision = forms.IntegerField(min_value=1)
-    claim = forms.CharField(max_length=80)
-    reference = forms.IntegerField(min_value=1, max_value=10_000)
+    claim = forms.CharField(max_length=CLAIM_KEY_LENGTH)
+    reference = forms.IntegerField(min_value=1, max_value=MAX_REFERENCE_NUMBER)
 
 
 class ConflictForm(LimitedForm):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from reviewers.models import CLAIM_KEY_LENGTH, MAX_REFERENCE_NUMBER
+
 from .fields import LimitedSerializer
 
 
 class ClaimVerificationInput(LimitedSerializer):
     revision = serializers.IntegerField(min_value=1, help_text="The number of the revision read (the current one).")
-    claim = serializers.CharField(max_length=80, help_text="The claim's `key`, as the claims list gives it.")
+    claim = serializers.CharField(
+        max_length=CLAIM_KEY_LENGTH, help_text="The claim's `key`, as the claims list gives it."
+    )
     reference = serializers.IntegerField(
-        min_value=1, max_value=10_000, help_text="The n of the [n] it was checked against."
+        min_value=1, max_value=MAX_REFERENCE_NUMBER, help_text="The n of the [n] it was checked against."
     )
 
 
